@@ -1,0 +1,32 @@
+using System.CommandLine;
+using LoraPipeline.Configuration;
+using Spectre.Console;
+
+namespace LoraPipeline.Cli;
+
+/// <summary><c>lora config</c>: validates a config with overrides and prints the resolved values as JSON.</summary>
+internal static class ConfigCommand
+{
+    public static Command Create()
+    {
+        var options = new StageOptions();
+        var command = new Command("config", "validate a config (with --set overrides) and print the resolved values");
+        command.Options.Add(options.Config);
+        command.Options.Add(options.Set);
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var config = ConfigLoader.Load(parse.GetValue(options.Config)!, parse.GetValue(options.Set) ?? []);
+                Console.Out.WriteLine(ConfigJson.Serialize(config));
+                return ExitCodes.Ok;
+            }
+            catch (ConfigException e)
+            {
+                CliErrors.Write($"config error: {e.Message}");
+                return ExitCodes.ConfigError;
+            }
+        });
+        return command;
+    }
+}

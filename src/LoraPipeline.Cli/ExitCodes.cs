@@ -1,0 +1,11 @@
+namespace LoraPipeline.Cli;
+
+/// <summary>Process exit codes of <c>lora</c>.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int ConfigError = 2;
+    public const int NotImplemented = 3;
+    public const int Interrupted = 130;
+}

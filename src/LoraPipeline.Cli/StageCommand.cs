@@ -1,0 +1,67 @@
+using System.CommandLine;
+using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
+using Spectre.Console;
+
+namespace LoraPipeline.Cli;
+
+/// <summary>Builds the <c>lora &lt;stage&gt;</c> commands: resolve config, then run one stage incrementally.</summary>
+internal static class StageCommand
+{
+    public static Command Create(StageCatalog.Entry entry)
+    {
+        var options = new StageOptions();
+        var command = new Command(entry.Name, entry.Summary);
+        options.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var configPath = parse.GetValue(options.Config)!;
+            var overrides = parse.GetValue(options.Set) ?? [];
+            var artifacts = parse.GetValue(options.Artifacts);
+            return await RunAsync(entry, configPath, overrides, artifacts, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(StageCatalog.Entry entry, string configPath, string[] overrides, string? artifacts,
+        CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Console;
+        PipelineConfig config;
+        try
+        {
+            config = ConfigLoader.Load(configPath, overrides);
+        }
+        catch (ConfigException e)
+        {
+            CliErrors.Write($"config error: {e.Message}");
+            return ExitCodes.ConfigError;
+        }
+
+        var baseDirectory = Directory.GetCurrentDirectory();
+        var run = new PipelineRun(config,
+            Path.GetFullPath(artifacts ?? PipelineRun.DefaultArtifactsDirectory(baseDirectory, configPath)),
+            baseDirectory, console);
+        try
+        {
+            var stage = StageCatalog.Create(entry.Name);
+            await StageRunner.RunAsync(stage, run, cancellationToken);
+            return ExitCodes.Ok;
+        }
+        catch (StageNotImplementedException e)
+        {
+            CliErrors.Write(e.Message);
+            return ExitCodes.NotImplemented;
+        }
+        catch (OperationCanceledException)
+        {
+            CliErrors.Write($"{entry.Name}: interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (StageException e)
+        {
+            CliErrors.Write($"{entry.Name} failed: {e.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using System.Reflection;
+using System.Text;
+
+namespace LoraPipeline.Configuration;
+
+/// <summary>Maps C# option names to YAML keys (<c>MaxSteps</c> → <c>max_steps</c>).</summary>
+internal static class ConfigNaming
+{
+    public static string ToSnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]))) sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Public settable properties of an options type, keyed by YAML name, in declaration order.</summary>
+    public static IReadOnlyList<(string Key, PropertyInfo Property)> Keys(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite)
+            .OrderBy(p => p.MetadataToken)
+            .Select(p => (ToSnakeCase(p.Name), p))
+            .ToList();
+}

@@ -1,0 +1,56 @@
+namespace LoraPipeline.Configuration;
+
+/// <summary>Floating-point formats for stored weights and computation.</summary>
+public enum DType
+{
+    /// <summary>bfloat16.</summary>
+    Bf16,
+    /// <summary>float32.</summary>
+    F32,
+}
+
+/// <summary>The prompt format used to render training and evaluation examples.</summary>
+public enum PromptFormat
+{
+    /// <summary>Chosen from the model's family and tokenizer (chat template when present, else plain).</summary>
+    Auto,
+    /// <summary>A plain instruction template for base models.</summary>
+    Plain,
+    /// <summary>Llama 2 chat (<c>[INST] ... [/INST]</c>).</summary>
+    Llama2,
+    /// <summary>Llama 3 chat (header tokens, <c>&lt;|eot_id|&gt;</c>).</summary>
+    Llama3,
+    /// <summary>Mistral instruct.</summary>
+    Mistral,
+    /// <summary>ChatML as used by Qwen2.</summary>
+    Chatml,
+}
+
+/// <summary>What to do with a malformed input line.</summary>
+public enum OnError
+{
+    /// <summary>Stop with an error naming the file and line.</summary>
+    Fail,
+    /// <summary>Skip the line and count it in the report.</summary>
+    Skip,
+}
+
+/// <summary>Learning-rate decay after warm-up.</summary>
+public enum LrSchedule
+{
+    /// <summary>Cosine decay to zero.</summary>
+    Cosine,
+    /// <summary>Linear decay to zero.</summary>
+    Linear,
+    /// <summary>Constant after warm-up.</summary>
+    Constant,
+}
+
+/// <summary>Whether training continues from the newest complete checkpoint.</summary>
+public enum ResumeMode
+{
+    /// <summary>Resume when a complete checkpoint for the same fingerprint exists.</summary>
+    Auto,
+    /// <summary>Always start from step 0.</summary>
+    Never,
+}

@@ -1,0 +1,43 @@
+namespace LoraPipeline.Configuration;
+
+/// <summary>
+/// The whole pipeline configuration: one YAML file with a section per concern. Keys are the
+/// snake_case forms of the property names (for example <c>train.max_steps</c>).
+/// </summary>
+public sealed class PipelineConfig
+{
+    /// <summary>The base model and its format.</summary>
+    public ModelOptions Model { get; set; } = new();
+
+    /// <summary>Dataset, retrieval, prompt and split settings.</summary>
+    public DataOptions Data { get; set; } = new();
+
+    /// <summary>LoRA adapter shape.</summary>
+    public LoraOptions Lora { get; set; } = new();
+
+    /// <summary>Optimisation, schedule, validation and checkpointing.</summary>
+    public TrainOptions Train { get; set; } = new();
+
+    /// <summary>Holdout evaluation and the release gate.</summary>
+    public EvalOptions Eval { get; set; } = new();
+
+    /// <summary>Packaging and the GitHub release.</summary>
+    public PublishOptions Publish { get; set; } = new();
+
+    /// <summary>Checks that involve more than one key; throws <see cref="ConfigException"/>.</summary>
+    internal void Validate(string source)
+    {
+        if (Train.GlobalBatchSize % Train.MicroBatchSize != 0)
+            throw new ConfigException(source, "train.global_batch_size",
+                $"must be a multiple of train.micro_batch_size ({Train.MicroBatchSize}), got {Train.GlobalBatchSize}");
+        var ratios = Data.TrainRatio + Data.ValidRatio + Data.TestRatio;
+        if (Math.Abs(ratios - 1.0) > 1e-9)
+            throw new ConfigException(source, "data.train_ratio",
+                $"data.train_ratio + data.valid_ratio + data.test_ratio must be 1, got {ratios:0.###}");
+        if (Data.ChunkOverlap >= Data.ChunkTokens)
+            throw new ConfigException(source, "data.chunk_overlap",
+                $"must be smaller than data.chunk_tokens ({Data.ChunkTokens}), got {Data.ChunkOverlap}");
+        if (Lora.TargetModules.Count == 0)
+            throw new ConfigException(source, "lora.target_modules", "must name at least one module, for example [q_proj, v_proj]");
+    }
+}

@@ -1,0 +1,84 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace LoraPipeline.Configuration;
+
+/// <summary>The <c>train</c> section: optimiser, schedule, batches, validation and checkpoints.</summary>
+public sealed class TrainOptions
+{
+    /// <summary>Seed for adapter initialisation, dropout and data order.</summary>
+    [Description("seed for adapter init, dropout and data order")]
+    public int Seed { get; set; } = 42;
+
+    /// <summary>Peak learning rate.</summary>
+    [Description("peak learning rate"), Range(1e-9, 1.0)]
+    public double Lr { get; set; } = 1e-3;
+
+    /// <summary>AdamW decoupled weight decay.</summary>
+    [Description("AdamW weight decay"), Range(0.0, 1.0)]
+    public double WeightDecay { get; set; } = 0.01;
+
+    /// <summary>AdamW beta1.</summary>
+    [Description("AdamW beta1"), Range(0.0, 0.999999)]
+    public double Beta1 { get; set; } = 0.9;
+
+    /// <summary>AdamW beta2.</summary>
+    [Description("AdamW beta2"), Range(0.0, 0.999999)]
+    public double Beta2 { get; set; } = 0.98;
+
+    /// <summary>Learning-rate decay after warm-up.</summary>
+    [Description("decay after warm-up: cosine, linear or constant")]
+    public LrSchedule Schedule { get; set; } = LrSchedule.Cosine;
+
+    /// <summary>Linear warm-up steps.</summary>
+    [Description("linear warm-up steps"), Range(0, 1_000_000)]
+    public int WarmupSteps { get; set; } = 10;
+
+    /// <summary>Optimiser steps.</summary>
+    [Description("optimiser steps"), Range(1, 10_000_000)]
+    public int MaxSteps { get; set; } = 120;
+
+    /// <summary>Examples per forward pass.</summary>
+    [Description("examples per forward pass"), Range(1, 4096)]
+    public int MicroBatchSize { get; set; } = 4;
+
+    /// <summary>Examples per optimiser step (a multiple of the micro batch).</summary>
+    [Description("examples per optimiser step, a multiple of micro_batch_size"), Range(1, 1_048_576)]
+    public int GlobalBatchSize { get; set; } = 8;
+
+    /// <summary>Gradient-norm clip (0 disables).</summary>
+    [Description("gradient-norm clip, 0 disables"), Range(0.0, 1e6)]
+    public double GradClip { get; set; } = 1.0;
+
+    /// <summary>Validate (and checkpoint) every this many steps.</summary>
+    [Description("validate and checkpoint every N steps"), Range(1, 10_000_000)]
+    public int ValCheckInterval { get; set; } = 20;
+
+    /// <summary>Stop after this many validations without improvement (0 disables).</summary>
+    [Description("validations without improvement before stopping, 0 disables"), Range(0, 1_000_000)]
+    public int EarlyStoppingPatience { get; set; } = 10;
+
+    /// <summary>Smallest validation-loss decrease that counts as improvement.</summary>
+    [Description("smallest validation-loss decrease that counts"), Range(0.0, 1e6)]
+    public double EarlyStoppingMinDelta { get; set; } = 0.001;
+
+    /// <summary>Most recent checkpoints kept besides the best.</summary>
+    [Description("recent checkpoints kept besides the best"), Range(1, 1000)]
+    public int KeepLastCheckpoints { get; set; } = 2;
+
+    /// <summary>Resume from the newest complete checkpoint.</summary>
+    [Description("resume: auto or never")]
+    public ResumeMode Resume { get; set; } = ResumeMode.Auto;
+
+    /// <summary>Frozen-base compute dtype; adapters and optimiser state are always float32.</summary>
+    [Description("frozen base compute dtype: bf16 or f32 (adapters stay f32)")]
+    public DType Precision { get; set; } = DType.Bf16;
+
+    /// <summary>Torch device: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    [Description("torch device: cpu, cuda or cuda:N")]
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>Examples per forward pass during validation.</summary>
+    [Description("examples per forward pass during validation"), Range(1, 4096)]
+    public int EvalBatchSize { get; set; } = 8;
+}

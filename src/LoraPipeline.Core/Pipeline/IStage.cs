@@ -1,0 +1,34 @@
+using LoraPipeline.Configuration;
+
+namespace LoraPipeline.Pipeline;
+
+/// <summary>
+/// One pipeline stage: the unit of incrementality. The runner fingerprints what the stage reads,
+/// skips it when nothing changed, and otherwise runs it into a temporary folder that is moved into
+/// place with its <c>stage.json</c> only after the stage finished.
+/// </summary>
+public interface IStage
+{
+    /// <summary>Lower-case stage name, also the output folder name (for example <c>train</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Stages whose outputs this one reads; their fingerprints are part of this one's.</summary>
+    IReadOnlyList<string> Upstream { get; }
+
+    /// <summary>Bumped when the stage's output format or algorithm changes, so old outputs are rebuilt.</summary>
+    int Revision => 1;
+
+    /// <summary>The configuration this stage depends on (hashed canonically into the fingerprint).</summary>
+    object ConfigSection(PipelineConfig config);
+
+    /// <summary>Files outside the artifacts folder that the stage reads (hashed into the fingerprint).</summary>
+    IEnumerable<string> InputFiles(StageInputs inputs) => [];
+
+    /// <summary>Does the work, writing every output under <see cref="StageContext.OutputDirectory"/>.</summary>
+    Task RunAsync(StageContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>What a stage may consult to list its input files.</summary>
+/// <param name="Config">The resolved configuration.</param>
+/// <param name="BaseDirectory">Folder that relative config paths are resolved against.</param>
+public sealed record StageInputs(PipelineConfig Config, string BaseDirectory);

@@ -1,0 +1,8 @@
+namespace LoraPipeline.Pipeline;
+
+/// <summary>A stage cannot run or failed in a way the user can act on; the message says what to do.</summary>
+public class StageException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A stage whose implementation has not landed yet.</summary>
+public sealed class StageNotImplementedException(string stage)
+    : StageException($"not implemented yet: {stage}");

@@ -1,0 +1,10 @@
+namespace LoraPipeline.Pipeline;
+
+/// <summary>What the runner did with a stage.</summary>
+public enum StageOutcome
+{
+    /// <summary>Fingerprint and outputs matched: nothing ran.</summary>
+    UpToDate,
+    /// <summary>The stage ran and its outputs were committed.</summary>
+    Ran,
+}

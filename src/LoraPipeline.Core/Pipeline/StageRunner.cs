@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace LoraPipeline.Pipeline;
+
+/// <summary>
+/// Runs a stage incrementally: computes its fingerprint, returns "up to date" when the committed
+/// manifest matches and every recorded output is intact, and otherwise runs the stage into a temporary
+/// folder, writes <c>stage.json</c> last, and swaps the folder into place. A stage killed mid-write
+/// therefore leaves no manifest under its name, and the next run redoes it.
+/// </summary>
+public static class StageRunner
+{
+    private const string TempPrefix = ".tmp-";
+    private const string OldPrefix = ".old-";
+
+    /// <summary>Runs <paramref name="stage"/> for <paramref name="run"/> unless it is up to date.</summary>
+    public static async Task<StageOutcome> RunAsync(IStage stage, PipelineRun run, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(run.ArtifactsDirectory);
+        using var stageLock = AcquireLock(run.ArtifactsDirectory, stage.Name);
+        RemoveLeftovers(run.ArtifactsDirectory, stage.Name);
+
+        var upstream = ReadUpstream(stage, run);
+        var finalDirectory = Path.Combine(run.ArtifactsDirectory, stage.Name);
+        var previous = StageManifest.TryRead(finalDirectory);
+        var inputs = HashInputs(stage, run, previous);
+        var fingerprint = Fingerprint.Compute(stage, run.Config, upstream, inputs.ToDictionary(i => i.Path, i => i.Sha256));
+
+        if (previous is not null && previous.Fingerprint == fingerprint)
+        {
+            var damaged = FindDamagedOutput(finalDirectory, previous);
+            if (damaged is null)
+            {
+                run.Console.MarkupLineInterpolated($"[green]{stage.Name}[/]: up to date ({fingerprint[..12]})");
+                return StageOutcome.UpToDate;
+            }
+            run.Console.MarkupLineInterpolated($"[yellow]{stage.Name}[/]: output {damaged} changed or missing; running again");
+        }
+
+        var scratch = Path.Combine(run.ArtifactsDirectory, ".scratch", $"{stage.Name}-{fingerprint[..16]}");
+        RemoveStaleScratch(run.ArtifactsDirectory, stage.Name, scratch);
+        Directory.CreateDirectory(scratch);
+        var temp = Path.Combine(run.ArtifactsDirectory, $"{TempPrefix}{stage.Name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+
+        run.Console.MarkupLineInterpolated($"[blue]{stage.Name}[/]: running ({fingerprint[..12]})");
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var context = new StageContext
+            {
+                Config = run.Config,
+                BaseDirectory = run.BaseDirectory,
+                ArtifactsDirectory = run.ArtifactsDirectory,
+                OutputDirectory = temp,
+                ScratchDirectory = scratch,
+                Fingerprint = fingerprint,
+                Console = run.Console,
+            };
+            await stage.RunAsync(context, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var manifest = new StageManifest
+            {
+                Stage = stage.Name,
+                Fingerprint = fingerprint,
+                CoreVersion = CoreInfo.Version,
+                CreatedUtc = DateTime.UtcNow,
+                DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
+                Upstream = new Dictionary<string, string>(upstream),
+                Inputs = inputs.ToDictionary(i => i.Path, i => i.Sha256),
+                Outputs = DescribeOutputs(temp),
+            };
+            manifest.Write(temp);
+            Commit(temp, finalDirectory, run.ArtifactsDirectory, stage.Name);
+        }
+        catch
+        {
+            TryDeleteDirectory(temp);
+            throw;
+        }
+        TryDeleteDirectory(scratch);
+        run.Console.MarkupLineInterpolated($"[green]{stage.Name}[/]: done in {watch.Elapsed.TotalSeconds:0.0} s");
+        return StageOutcome.Ran;
+    }
+
+    private static Dictionary<string, string> ReadUpstream(IStage stage, PipelineRun run)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var name in stage.Upstream)
+        {
+            var directory = Path.Combine(run.ArtifactsDirectory, name);
+            var manifest = StageManifest.TryRead(directory)
+                ?? throw new StageException(
+                    $"stage '{stage.Name}' reads the outputs of '{name}', which has not completed in {run.ArtifactsDirectory}; " +
+                    $"run `./build.sh --target={char.ToUpperInvariant(name[0])}{name[1..]}` (or `lora {name}`) first");
+            result[name] = manifest.Fingerprint;
+        }
+        return result;
+    }
+
+    private sealed record InputRecord(string Path, string Sha256);
+
+    private static List<InputRecord> HashInputs(IStage stage, PipelineRun run, StageManifest? previous)
+    {
+        var records = new List<InputRecord>();
+        foreach (var file in stage.InputFiles(new StageInputs(run.Config, run.BaseDirectory)).Distinct())
+        {
+            var full = Path.GetFullPath(file);
+            if (!File.Exists(full))
+                throw new StageException($"stage '{stage.Name}': input file {full} does not exist");
+            var key = Path.GetRelativePath(run.BaseDirectory, full).Replace('\\', '/');
+            records.Add(new InputRecord(key, FileHashing.Sha256File(full)));
+        }
+        return records;
+    }
+
+    private static string? FindDamagedOutput(string directory, StageManifest manifest)
+    {
+        foreach (var output in manifest.Outputs)
+        {
+            var path = Path.Combine(directory, output.Path);
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length != output.Size) return output.Path;
+            // Same size and time: trusted without rehashing (as make does); otherwise the content decides.
+            if (info.LastWriteTimeUtc.Ticks != output.MtimeTicks && FileHashing.Sha256File(path) != output.Sha256)
+                return output.Path;
+        }
+        return null;
+    }
+
+    private static List<StageManifest.OutputFile> DescribeOutputs(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Select(path => new FileInfo(path))
+            .Where(info => info.Name != StageManifest.FileName)
+            .OrderBy(info => info.FullName, StringComparer.Ordinal)
+            .Select(info => new StageManifest.OutputFile(
+                Path.GetRelativePath(directory, info.FullName).Replace('\\', '/'),
+                info.Length,
+                info.LastWriteTimeUtc.Ticks,
+                FileHashing.Sha256File(info.FullName)))
+            .ToList();
+
+    private static void Commit(string temp, string finalDirectory, string artifacts, string stage)
+    {
+        string? old = null;
+        if (Directory.Exists(finalDirectory))
+        {
+            old = Path.Combine(artifacts, $"{OldPrefix}{stage}-{Guid.NewGuid():N}");
+            Directory.Move(finalDirectory, old);
+        }
+        Directory.Move(temp, finalDirectory);
+        if (old is not null) TryDeleteDirectory(old);
+    }
+
+    private static void RemoveLeftovers(string artifacts, string stage)
+    {
+        foreach (var prefix in new[] { TempPrefix, OldPrefix })
+            foreach (var directory in Directory.EnumerateDirectories(artifacts, $"{prefix}{stage}-*"))
+                TryDeleteDirectory(directory);
+    }
+
+    private static void RemoveStaleScratch(string artifacts, string stage, string keep)
+    {
+        var root = Path.Combine(artifacts, ".scratch");
+        if (!Directory.Exists(root)) return;
+        foreach (var directory in Directory.EnumerateDirectories(root, $"{stage}-*"))
+            if (!string.Equals(Path.GetFullPath(directory), Path.GetFullPath(keep), StringComparison.Ordinal))
+                TryDeleteDirectory(directory);
+    }
+
+    private static FileStream AcquireLock(string artifacts, string stage)
+    {
+        var path = Path.Combine(artifacts, $".{stage}.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            throw new StageException($"stage '{stage}' is already running for {artifacts} in another process (lock {path})");
+        }
+    }
+
+    private static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace LoraPipeline.Tests.Support;
+
+/// <summary>Runs the real <c>lora</c> CLI (built beside the tests) as a child process.</summary>
+public static class LoraProcess
+{
+    public sealed record Result(int ExitCode, string StdOut, string StdErr)
+    {
+        public string Output => StdOut + StdErr;
+    }
+
+    public static string CliAssembly => Path.Combine(AppContext.BaseDirectory, "lora.dll");
+
+    public static Result Run(string workingDirectory, IDictionary<string, string?>? environment = null, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(CliAssembly);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["COLUMNS"] = "200";
+        if (environment is not null)
+            foreach (var (key, value) in environment) start.Environment[key] = value;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"lora {string.Join(' ', args)} did not finish in 10 minutes");
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
