@@ -163,8 +163,7 @@ public sealed record ModelConfig
         {
             var node = json[key];
             if (node is null) return null;
-            if (node is JsonValue v && v.TryGetValue<long>(out var l) && l is >= int.MinValue and <= int.MaxValue) return (int)l;
-            if (node is JsonValue d && d.TryGetValue<double>(out var x) && x == Math.Floor(x) && Math.Abs(x) < int.MaxValue) return (int)x;
+            if (TryNumber(node, out var x) && x == Math.Floor(x) && Math.Abs(x) <= int.MaxValue) return (int)x;
             throw new CheckpointException($"{source}: {key}: expected an integer, got {node.ToJsonString()}");
         }
 
@@ -172,7 +171,7 @@ public sealed record ModelConfig
         {
             var node = json[key];
             if (node is null) return null;
-            if (node is JsonValue v && v.TryGetValue<double>(out var d)) return d;
+            if (TryNumber(node, out var d)) return d;
             throw new CheckpointException($"{source}: {key}: expected a number, got {node.ToJsonString()}");
         }
 
@@ -180,7 +179,7 @@ public sealed record ModelConfig
         {
             var node = json[key];
             if (node is null) return null;
-            if (node is JsonValue v && v.TryGetValue<bool>(out var b)) return b;
+            if (node.GetValueKind() is JsonValueKind.True or JsonValueKind.False) return node.GetValueKind() == JsonValueKind.True;
             throw new CheckpointException($"{source}: {key}: expected true or false, got {node.ToJsonString()}");
         }
 
@@ -192,10 +191,18 @@ public sealed record ModelConfig
             var node = json[key];
             if (node is null) return [];
             if (node is JsonArray array)
-                return array.Select(n => n is JsonValue v && v.TryGetValue<long>(out var l)
+                return array.Select(n => n is not null && TryNumber(n, out var l) && l == Math.Floor(l)
                     ? (int)l
                     : throw new CheckpointException($"{source}: {key}: expected integers, got {array.ToJsonString()}")).ToList();
             return [Int(key)];
+        }
+
+        // Numbers are read through their JSON text so that parsed and constructed nodes behave alike.
+        private static bool TryNumber(JsonNode node, out double value)
+        {
+            value = 0;
+            return node is JsonValue && node.GetValueKind() == JsonValueKind.Number &&
+                   double.TryParse(node.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value);
         }
 
         public Llama3RopeScaling? RopeScaling()
