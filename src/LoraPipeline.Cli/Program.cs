@@ -9,5 +9,6 @@ foreach (var entry in StageCatalog.All)
     root.Subcommands.Add(StageCommand.Create(entry));
 root.Subcommands.Add(ConfigCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(LoraPipeline.Cli.Bench.BenchCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

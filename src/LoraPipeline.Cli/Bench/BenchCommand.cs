@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace LoraPipeline.Cli.Bench;
+
+/// <summary><c>lora bench</c>: benchmarks that print ratios measured side by side in one run.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("bench", "benchmarks (each prints its figures as ratios measured in one run)");
+        command.Subcommands.Add(LoadBenchCommand.Create());
+        return command;
+    }
+}
