@@ -6,15 +6,29 @@ using Spectre.Console;
 namespace LoraPipeline.Cli;
 
 /// <summary>Builds the <c>lora &lt;stage&gt;</c> commands: resolve config, then run one stage incrementally.</summary>
+/// <summary>A standalone form of a stage command that works without a pipeline config.</summary>
+internal interface IStandaloneForm
+{
+    void AddTo(Command command);
+
+    /// <summary>Returns the run when the parse result asks for the standalone form, else null.</summary>
+    Task<int>? TryRun(ParseResult parse, CancellationToken cancellationToken);
+}
+
 internal static class StageCommand
 {
-    public static Command Create(StageCatalog.Entry entry)
+    /// <param name="entry">The stage.</param>
+    /// <param name="standalone">Optional standalone form of the command (e.g. <c>lora convert --model DIR --out DIR</c>):
+    /// its options are added, and when it returns a task for a parse result, that runs instead of the stage.</param>
+    public static Command Create(StageCatalog.Entry entry, IStandaloneForm? standalone = null)
     {
         var options = new StageOptions();
         var command = new Command(entry.Name, entry.Summary);
         options.AddTo(command);
+        standalone?.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (standalone?.TryRun(parse, cancellationToken) is { } standaloneRun) return await standaloneRun;
             var configPath = parse.GetValue(options.Config)!;
             var overrides = parse.GetValue(options.Set) ?? [];
             var artifacts = parse.GetValue(options.Artifacts);

@@ -17,8 +17,8 @@ public static class StageCatalog
     /// <summary>All stages in dependency order.</summary>
     public static IReadOnlyList<Entry> All { get; } =
     [
-        new("download", [], "fetch the base model snapshot (Hub, local folder or builtin:tiny-llama)", null),
-        new("convert", ["download"], "verify the checkpoint against config.json and normalize dtype, shards and tokenizer", null),
+        new("download", [], "fetch the base model snapshot (Hub, local folder or builtin:tiny-llama)", () => new Hub.DownloadStage()),
+        new("convert", ["download"], "verify the checkpoint against config.json and normalize dtype, shards and tokenizer", () => new Checkpoints.ConvertStage()),
         new("prepare", ["convert"], "documents + questions -> retrieved contexts -> prompts -> train/valid/test JSONL", null),
         new("train", ["convert", "prepare"], "LoRA training with validation, checkpoints and resume", null),
         new("evaluate", ["convert", "prepare", "train"], "base vs adapter on the holdout split; report; gate", null),

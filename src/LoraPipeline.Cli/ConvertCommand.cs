@@ -1,0 +1,80 @@
+using System.CommandLine;
+using LoraPipeline.Checkpoints;
+using LoraPipeline.Configuration;
+
+namespace LoraPipeline.Cli;
+
+/// <summary><c>lora convert --model DIR --out DIR [--dtype bf16|f32] [--max-shard-size 2GB]</c>: Convert without a pipeline config.</summary>
+internal sealed class ConvertCommand : IStandaloneForm
+{
+    private readonly Option<string?> _model = new("--model") { Description = "standalone: model folder to convert" };
+    private readonly Option<string?> _out = new("--out") { Description = "standalone: output folder (must not exist or be empty)" };
+    private readonly Option<string> _dtype = new("--dtype") { Description = "standalone: bf16 or f32", DefaultValueFactory = _ => "bf16" };
+    private readonly Option<string> _maxShard = new("--max-shard-size") { Description = "standalone: largest shard, e.g. 2GB", DefaultValueFactory = _ => "2GB" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_model);
+        command.Options.Add(_out);
+        command.Options.Add(_dtype);
+        command.Options.Add(_maxShard);
+    }
+
+    public Task<int>? TryRun(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var model = parse.GetValue(_model);
+        if (model is null) return null;
+        return Task.FromResult(Run(model, parse.GetValue(_out), parse.GetValue(_dtype)!, parse.GetValue(_maxShard)!));
+    }
+
+    private static int Run(string model, string? outDirectory, string dtypeText, string maxShardText)
+    {
+        if (outDirectory is null)
+        {
+            CliErrors.Write("convert: --out DIR is required with --model");
+            return ExitCodes.ConfigError;
+        }
+        DType dtype;
+        long maxShard;
+        try
+        {
+            dtype = dtypeText switch
+            {
+                "bf16" => DType.Bf16,
+                "f32" => DType.F32,
+                _ => throw new FormatException($"--dtype must be bf16 or f32, not '{dtypeText}'"),
+            };
+            maxShard = ByteSize.Parse(maxShardText);
+        }
+        catch (FormatException e)
+        {
+            CliErrors.Write($"convert: {e.Message}");
+            return ExitCodes.ConfigError;
+        }
+        var target = Path.GetFullPath(outDirectory);
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        {
+            CliErrors.Write($"convert: {target} exists and is not empty; choose another --out or delete it");
+            return ExitCodes.Failed;
+        }
+        // Convert into a sibling temporary folder and rename it into place, so an interrupted run leaves nothing under --out.
+        var temp = $"{target}.tmp-{Guid.NewGuid():N}";
+        try
+        {
+            var manifest = CheckpointConverter.Convert(model, temp, dtype, maxShard, Console.WriteLine);
+            if (Directory.Exists(target)) Directory.Delete(target);
+            Directory.Move(temp, target);
+            Console.WriteLine($"converted {manifest.Tensors.Count} tensors to {manifest.Dtype} in {manifest.Files.Count(f => f.Path.EndsWith(".safetensors", StringComparison.Ordinal))} shard(s): {target}");
+            return ExitCodes.Ok;
+        }
+        catch (CheckpointException e)
+        {
+            CliErrors.Write($"convert: {e.Message}");
+            return ExitCodes.Failed;
+        }
+        finally
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        }
+    }
+}

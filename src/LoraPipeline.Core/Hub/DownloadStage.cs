@@ -1,0 +1,94 @@
+using System.Text.Json;
+using LoraPipeline.Checkpoints;
+using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
+
+namespace LoraPipeline.Hub;
+
+/// <summary>
+/// The Download stage: makes the configured model available locally and records where it is in
+/// <c>download/source.json</c> (the built-in model is written into the stage folder; a local folder is
+/// referenced in place; a Hub snapshot is a pointer into the Hugging Face cache).
+/// </summary>
+public sealed class DownloadStage : IStage
+{
+    /// <summary>Pointer file written by the stage.</summary>
+    public const string PointerFile = "source.json";
+
+    /// <inheritdoc />
+    public string Name => "download";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Upstream => [];
+
+    /// <inheritdoc />
+    public object ConfigSection(PipelineConfig config) => new { config.Model.Source, config.Model.Revision };
+
+    /// <inheritdoc />
+    public IEnumerable<string> InputFiles(StageInputs inputs)
+    {
+        var source = Parse(inputs.Config);
+        if (source.Kind != ModelSourceKind.LocalFolder) return [];
+        var folder = Path.GetFullPath(Path.Combine(inputs.BaseDirectory, source.Value));
+        if (!Directory.Exists(folder)) return [];
+        return Directory.EnumerateFiles(folder).Where(f => !CheckpointFormats.IsPickle(f) && !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc />
+    public async Task RunAsync(StageContext context, CancellationToken cancellationToken)
+    {
+        var source = Parse(context.Config);
+        string path;
+        switch (source.Kind)
+        {
+            case ModelSourceKind.Builtin:
+                var folder = Path.Combine(context.OutputDirectory, "model");
+                BuiltinTinyLlama.Write(folder);
+                path = "model";
+                break;
+            case ModelSourceKind.LocalFolder:
+                path = context.Resolve(source.Value);
+                if (!Directory.Exists(path))
+                    throw new StageException($"model.source: folder {path} does not exist; give hf:org/name, a model folder, or builtin:tiny-llama");
+                if (!File.Exists(Path.Combine(path, "config.json")))
+                    throw new StageException($"model.source: {path} has no config.json; it is not a Hugging Face model folder");
+                break;
+            default:
+                path = await HubSnapshots.DownloadAsync(source, context.Console, cancellationToken).ConfigureAwait(false);
+                break;
+        }
+        var pointer = new SourcePointer(source.ToString(), source.Kind.ToString(), path);
+        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, PointerFile), JsonSerializer.Serialize(pointer, ConfigJson.Options) + "\n");
+    }
+
+    /// <summary>The model folder recorded by a committed Download stage folder.</summary>
+    public static string ResolveModelDirectory(string downloadStageDirectory)
+    {
+        var file = Path.Combine(downloadStageDirectory, PointerFile);
+        if (!File.Exists(file)) throw new StageException($"{file} is missing; run the Download stage first");
+        var pointer = JsonSerializer.Deserialize<SourcePointer>(File.ReadAllText(file), ConfigJson.Options)
+            ?? throw new StageException($"{file}: empty");
+        var path = Path.IsPathRooted(pointer.Path) ? pointer.Path : Path.Combine(downloadStageDirectory, pointer.Path);
+        if (!Directory.Exists(path))
+            throw new StageException($"{file} points to {path}, which no longer exists; run the Download stage again (./build.sh --target=Download)");
+        return path;
+    }
+
+    private static ModelSource Parse(PipelineConfig config)
+    {
+        try
+        {
+            return ModelSource.Parse(config.Model.Source, config.Model.Revision);
+        }
+        catch (ArgumentException e)
+        {
+            throw new StageException($"model.source: {e.Message}");
+        }
+    }
+
+    /// <summary>Contents of <c>source.json</c>.</summary>
+    /// <param name="Source">The source as configured.</param>
+    /// <param name="Kind">Hub, LocalFolder or Builtin.</param>
+    /// <param name="Path">Model folder: absolute, or relative to the stage folder.</param>
+    public sealed record SourcePointer(string Source, string Kind, string Path);
+}
