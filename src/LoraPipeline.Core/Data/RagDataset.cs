@@ -1,0 +1,186 @@
+using System.Text.Json;
+using LoraPipeline.Configuration;
+
+namespace LoraPipeline.Data;
+
+/// <summary>A knowledge-base document.</summary>
+/// <param name="Id">File name without extension.</param>
+/// <param name="Text">Markdown text.</param>
+public sealed record Document(string Id, string Text);
+
+/// <summary>A question with its reference answer.</summary>
+/// <param name="Id">Stable unique id.</param>
+/// <param name="Question">The question.</param>
+/// <param name="Answer">The reference answer (the refusal sentence when unanswerable).</param>
+/// <param name="Sources">Ids of the documents that hold the answer (empty when unanswerable).</param>
+/// <param name="Group">Paraphrases of one question share a group; splits never separate a group.</param>
+/// <param name="Context">Ready-made context passages (examples input), or null to retrieve from documents.</param>
+public sealed record QaPair(string Id, string Question, string Answer, IReadOnlyList<string> Sources, string Group, IReadOnlyList<string>? Context = null);
+
+/// <summary>
+/// Input of the Prepare stage: either a dataset folder (<c>documents/*.md</c>, <c>qa.jsonl</c>,
+/// <c>dataset.json</c>) or a JSONL of ready-made examples (<c>question</c>, <c>context</c> list, <c>answer</c>).
+/// Malformed lines fail with file and line, or are skipped and counted with <c>data.on_error: skip</c>.
+/// </summary>
+public sealed class RagDataset
+{
+    /// <summary>Refusal answer used when none is configured by the dataset.</summary>
+    public const string DefaultRefusal = "The provided documents do not contain the answer to this question.";
+
+    /// <summary>Documents by id (empty for ready-made examples).</summary>
+    public required IReadOnlyDictionary<string, Document> Documents { get; init; }
+
+    /// <summary>Questions in file order.</summary>
+    public required IReadOnlyList<QaPair> Pairs { get; init; }
+
+    /// <summary>The fixed refusal answer.</summary>
+    public required string RefusalAnswer { get; init; }
+
+    /// <summary>Lines skipped under <c>on_error: skip</c>, each with its location and reason.</summary>
+    public required IReadOnlyList<string> Skipped { get; init; }
+
+    /// <summary>Files read (for the stage fingerprint).</summary>
+    public static IEnumerable<string> InputFiles(DataOptions options, string baseDirectory)
+    {
+        if (options.Examples is { } examples)
+            return [Path.GetFullPath(Path.Combine(baseDirectory, examples))];
+        var folder = Path.GetFullPath(Path.Combine(baseDirectory, options.Dataset));
+        var files = new List<string>();
+        var documents = Path.Combine(folder, "documents");
+        if (Directory.Exists(documents)) files.AddRange(Directory.EnumerateFiles(documents, "*.md").Order(StringComparer.Ordinal));
+        foreach (var name in new[] { "qa.jsonl", "dataset.json" })
+            if (File.Exists(Path.Combine(folder, name))) files.Add(Path.Combine(folder, name));
+        return files;
+    }
+
+    /// <summary>Loads the configured input.</summary>
+    public static RagDataset Load(DataOptions options, string baseDirectory)
+    {
+        var skip = options.OnError == OnError.Skip;
+        return options.Examples is { } examples
+            ? LoadExamples(Path.GetFullPath(Path.Combine(baseDirectory, examples)), skip)
+            : LoadFolder(Path.GetFullPath(Path.Combine(baseDirectory, options.Dataset)), skip);
+    }
+
+    private static RagDataset LoadFolder(string folder, bool skip)
+    {
+        var documentsFolder = Path.Combine(folder, "documents");
+        if (!Directory.Exists(documentsFolder))
+            throw new DataException(folder, 0, "no documents/ folder; data.dataset must name a folder with documents/*.md and qa.jsonl (or set data.examples)");
+        var documents = Directory.EnumerateFiles(documentsFolder, "*.md").Order(StringComparer.Ordinal)
+            .Select(f => new Document(Path.GetFileNameWithoutExtension(f), File.ReadAllText(f)))
+            .ToDictionary(d => d.Id);
+        var refusal = DefaultRefusal;
+        var metadata = Path.Combine(folder, "dataset.json");
+        if (File.Exists(metadata))
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(metadata));
+                if (json.RootElement.TryGetProperty("refusal_answer", out var r) && r.GetString() is { Length: > 0 } text) refusal = text;
+            }
+            catch (JsonException e)
+            {
+                throw new DataException(metadata, (int)(e.LineNumber ?? 0) + 1, $"invalid JSON: {e.Message}");
+            }
+        }
+        var skipped = new List<string>();
+        var pairs = new List<QaPair>();
+        var ids = new HashSet<string>();
+        var qa = Path.Combine(folder, "qa.jsonl");
+        if (!File.Exists(qa)) throw new DataException(qa, 0, "file not found; the dataset needs its questions in qa.jsonl");
+        foreach (var (line, number) in ReadLines(qa))
+        {
+            try
+            {
+                var row = ParseObject(qa, number, line);
+                var id = RequiredString(qa, number, row, "id");
+                var answer = RequiredString(qa, number, row, "answer");
+                var sources = StringList(qa, number, row, "source");
+                foreach (var source in sources)
+                    if (!documents.ContainsKey(source))
+                        throw new DataException(qa, number, $"unknown source id '{source}' (no documents/{source}.md)");
+                if (!ids.Add(id)) throw new DataException(qa, number, $"duplicate id '{id}'");
+                var group = OptionalString(row, "group") ?? id;
+                pairs.Add(new QaPair(id, RequiredString(qa, number, row, "question"), answer, sources, group));
+            }
+            catch (DataException e) when (skip)
+            {
+                skipped.Add(e.Message);
+            }
+        }
+        return new RagDataset { Documents = documents, Pairs = pairs, RefusalAnswer = refusal, Skipped = skipped };
+    }
+
+    private static RagDataset LoadExamples(string file, bool skip)
+    {
+        if (!File.Exists(file)) throw new DataException(file, 0, "file not found (data.examples)");
+        var skipped = new List<string>();
+        var pairs = new List<QaPair>();
+        var ids = new HashSet<string>();
+        foreach (var (line, number) in ReadLines(file))
+        {
+            try
+            {
+                var row = ParseObject(file, number, line);
+                var id = OptionalString(row, "id") ?? $"line-{number}";
+                if (!ids.Add(id)) throw new DataException(file, number, $"duplicate id '{id}'");
+                var context = StringList(file, number, row, "context");
+                if (context.Count == 0) throw new DataException(file, number, "field 'context' must list at least one passage");
+                pairs.Add(new QaPair(id, RequiredString(file, number, row, "question"), RequiredString(file, number, row, "answer"), [],
+                    OptionalString(row, "group") ?? id, context));
+            }
+            catch (DataException e) when (skip)
+            {
+                skipped.Add(e.Message);
+            }
+        }
+        return new RagDataset { Documents = new Dictionary<string, Document>(), Pairs = pairs, RefusalAnswer = DefaultRefusal, Skipped = skipped };
+    }
+
+    private static IEnumerable<(string Line, int Number)> ReadLines(string file)
+    {
+        var number = 0;
+        foreach (var line in File.ReadLines(file))
+        {
+            number++;
+            if (!string.IsNullOrWhiteSpace(line)) yield return (line, number);
+        }
+    }
+
+    private static JsonElement ParseObject(string file, int number, string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) throw new DataException(file, number, "expected a JSON object");
+            return document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new DataException(file, number, $"bad JSON: {e.Message}");
+        }
+    }
+
+    private static string RequiredString(string file, int number, JsonElement row, string field)
+    {
+        if (!row.TryGetProperty(field, out var value)) throw new DataException(file, number, $"missing field '{field}'");
+        if (value.ValueKind != JsonValueKind.String) throw new DataException(file, number, $"field '{field}' must be a string");
+        var text = value.GetString()!;
+        if (string.IsNullOrWhiteSpace(text)) throw new DataException(file, number, $"field '{field}' is empty");
+        return text;
+    }
+
+    private static string? OptionalString(JsonElement row, string field) =>
+        row.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static IReadOnlyList<string> StringList(string file, int number, JsonElement row, string field)
+    {
+        if (!row.TryGetProperty(field, out var value)) throw new DataException(file, number, $"missing field '{field}'");
+        if (value.ValueKind == JsonValueKind.String) return [value.GetString()!];
+        if (value.ValueKind != JsonValueKind.Array) throw new DataException(file, number, $"field '{field}' must be a list of strings");
+        return value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String
+            ? e.GetString()!
+            : throw new DataException(file, number, $"field '{field}' must be a list of strings")).ToList();
+    }
+}
