@@ -1,0 +1,74 @@
+using LoraPipeline.Configuration;
+
+namespace LoraPipeline.Data;
+
+/// <summary>
+/// Renders RAG prompts in a model family's chat format or a plain instruction template. The prompt
+/// never contains BOS (the tokenizer adds exactly one where the model expects it); the answer is
+/// followed by the format's end-of-turn token, which is a learned label.
+/// </summary>
+public sealed class PromptTemplate
+{
+    private PromptTemplate(PromptFormat format, string? endOfTurn) => (Format, EndOfTurnToken) = (format, endOfTurn);
+
+    /// <summary>The concrete format (never <see cref="PromptFormat.Auto"/>).</summary>
+    public PromptFormat Format { get; }
+
+    /// <summary>The special token that ends an answer, or null to use the tokenizer's eos.</summary>
+    public string? EndOfTurnToken { get; }
+
+    /// <summary>The instruction given to the model (system prompt).</summary>
+    public static string Instruction(string refusal) =>
+        "Answer the question using only the context. Answer briefly, with the exact words of the context. " +
+        $"If the context does not contain the answer, reply exactly: {refusal}";
+
+    /// <summary>Creates the template for a format; <see cref="PromptFormat.Auto"/> picks from the tokenizer's special tokens.</summary>
+    public static PromptTemplate Create(PromptFormat format, IReadOnlySet<string> specialTokens)
+    {
+        if (format == PromptFormat.Auto)
+        {
+            format = specialTokens.Contains("<|start_header_id|>") && specialTokens.Contains("<|eot_id|>") ? PromptFormat.Llama3
+                : specialTokens.Contains("<|im_start|>") && specialTokens.Contains("<|im_end|>") ? PromptFormat.Chatml
+                : PromptFormat.Plain;
+        }
+        return format switch
+        {
+            PromptFormat.Llama3 => new PromptTemplate(format, "<|eot_id|>"),
+            PromptFormat.Chatml => new PromptTemplate(format, "<|im_end|>"),
+            _ => new PromptTemplate(format, null),
+        };
+    }
+
+    /// <summary>The user turn: numbered context passages, then the question.</summary>
+    public static string UserMessage(string question, IReadOnlyList<string> passages)
+    {
+        var context = string.Join("\n\n", passages.Select((p, i) => $"[{i + 1}] {p}"));
+        return $"Context:\n{context}\n\nQuestion: {question}";
+    }
+
+    /// <summary>The full prompt text up to where the answer starts.</summary>
+    public string RenderPrompt(string instruction, string question, IReadOnlyList<string> passages)
+    {
+        var user = UserMessage(question, passages);
+        return Format switch
+        {
+            PromptFormat.Plain => $"{instruction}\n\n{user}\n\nAnswer:",
+            PromptFormat.Llama2 => $"[INST] <<SYS>>\n{instruction}\n<</SYS>>\n\n{user} [/INST]",
+            PromptFormat.Mistral => $"[INST] {instruction}\n\n{user} [/INST]",
+            PromptFormat.Llama3 =>
+                $"<|start_header_id|>system<|end_header_id|>\n\n{instruction}<|eot_id|>" +
+                $"<|start_header_id|>user<|end_header_id|>\n\n{user}<|eot_id|>" +
+                "<|start_header_id|>assistant<|end_header_id|>\n\n",
+            PromptFormat.Chatml =>
+                $"<|im_start|>system\n{instruction}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n",
+            _ => throw new ArgumentOutOfRangeException(nameof(Format), Format, null),
+        };
+    }
+
+    /// <summary>The answer text as it follows the prompt (a leading space where the format puts one).</summary>
+    public string RenderAnswer(string answer) => Format switch
+    {
+        PromptFormat.Plain or PromptFormat.Llama2 or PromptFormat.Mistral => " " + answer,
+        _ => answer,
+    };
+}
