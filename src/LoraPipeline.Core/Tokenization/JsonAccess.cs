@@ -27,7 +27,7 @@ internal readonly record struct JsonAccess(JsonElement Element, string File, str
 
     public string Location => $"{File} at {Path}";
 
-    public TokenizerException Error(string what) => new($"{File}: {Path} {what}");
+    public TokenizerException Error(string what) => new($"{File}: {Path}{(what.StartsWith('.') ? "" : " ")}{what}");
 
     public JsonAccess? Optional(string name)
     {
