@@ -77,6 +77,6 @@ public static class BuiltinTinyLlama
             }
             SafetensorsWriter.Save(Path.Combine(directory, CheckpointFormats.SingleFile), tensors);
         }
-        BuiltinTokenizer.Write(directory);
+        Tokenization.Gpt2TokenizerFiles.Write(directory);
     }
 }

@@ -40,6 +40,11 @@ public class ConvertTests
         Assert.That(q.std().item<float>(), Is.EqualTo(0.02f).Within(0.001f), "transformers' initializer_range");
         Assert.That(state["model.norm.weight"].min().item<float>(), Is.EqualTo(1f));
         Assert.That(state.ContainsKey("lm_head.weight"), Is.False, "tied embeddings");
+
+        var tokenizer = LoraPipeline.Tokenization.ModelTokenizer.Load(_builtin);
+        Assert.That(tokenizer.VocabSize, Is.EqualTo(ModelConfig.Load(_builtin).VocabSize));
+        Assert.That(tokenizer.EosId, Is.EqualTo(BuiltinTinyLlama.EndOfTextId));
+        Assert.That(tokenizer.Decode(tokenizer.Encode("Hello, ACME-X100!", addSpecialTokens: false), skipSpecialTokens: false), Is.EqualTo("Hello, ACME-X100!"));
     }
 
     [Test]
@@ -100,6 +105,7 @@ public class ConvertTests
         var convert = LoraProcess.Run(RepositoryPaths.Root, null, Args("convert"));
         Assert.That(convert.ExitCode, Is.EqualTo(0), convert.Output);
         Assert.That(File.Exists(Path.Combine(artifacts, "convert", ConversionManifest.FileName)));
+        Assert.That(File.Exists(Path.Combine(artifacts, "convert", "tokenizer.json")), "tokenizer files travel with the converted model");
         Assert.That(ModelConfig.Load(Path.Combine(artifacts, "convert")).HiddenSize, Is.EqualTo(128));
 
         var again = LoraProcess.Run(RepositoryPaths.Root, null, Args("convert"));
