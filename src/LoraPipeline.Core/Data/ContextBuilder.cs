@@ -22,7 +22,7 @@ public sealed class ContextBuilder(IReadOnlyList<Chunk> chunks, Bm25Index index,
         {
             var ids = given.Select((_, i) => $"{pair.Id}#ctx{i}").ToList();
             return new RagExample(pair.Id, pair.Group, split, pair.Question, pair.Answer, given, ids,
-                Answerable: pair.Answer != refusal, OracleRemoved: false);
+                Answerable: pair.Answer != refusal, OracleRemoved: false, OracleIds: new HashSet<string>());
         }
 
         var oracles = pair.Sources.Select(source => FindOracle(source, pair)).OfType<Chunk>().Distinct().ToList();
@@ -36,7 +36,8 @@ public sealed class ContextBuilder(IReadOnlyList<Chunk> chunks, Bm25Index index,
         Shuffle(context, random);
         var answerable = kept.Count > 0;
         return new RagExample(pair.Id, pair.Group, split, pair.Question, answerable ? pair.Answer : refusal,
-            context.Select(c => c.Text).ToList(), context.Select(c => c.Id).ToList(), answerable, removeOracle);
+            context.Select(c => c.Text).ToList(), context.Select(c => c.Id).ToList(), answerable, removeOracle,
+            kept.Select(c => c.Id).ToHashSet());
     }
 
     // The chunk of the source document that contains the answer (or, for a combined answer "x and y",
