@@ -42,14 +42,25 @@ public sealed class Attention : ProjectionModule
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
         if (cache is not null) (k, v) = cache.Append(layerIndex, k, v);
-        if (_kvHeads != _heads)
+        Tensor attended;
+        if (_kvHeads == _heads)
+            attended = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, false);
+        else if (seq == 1)
+        {
+            // One query per head (decoding): fold each kv head's query heads into the query axis instead of
+            // copying the cached keys/values; the mask [batch, 1, 1, keys] broadcasts over them unchanged.
+            var repeats = _heads / _kvHeads;
+            var grouped = q.reshape(batch, _kvHeads, repeats, _headDim);
+            attended = nn.functional.scaled_dot_product_attention(grouped, k, v, mask, 0.0, false)
+                .reshape(batch, _heads, 1, _headDim);
+        }
+        else
         {
             // TorchSharp's SDPA has no GQA flag: each kv head serves heads/kv consecutive query heads.
             var repeats = _heads / _kvHeads;
-            k = k.repeat_interleave(repeats, 1);
-            v = v.repeat_interleave(repeats, 1);
+            attended = nn.functional.scaled_dot_product_attention(
+                q, k.repeat_interleave(repeats, 1), v.repeat_interleave(repeats, 1), mask, 0.0, false);
         }
-        var attended = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, false);
         var merged = attended.transpose(1, 2).reshape(batch, seq, (long)_heads * _headDim);
         return Project("o_proj", merged).MoveToOuterDisposeScope();
     }
