@@ -13,6 +13,8 @@ foreach (var entry in StageCatalog.All)
     }));
 root.Subcommands.Add(ConfigCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(LogitsCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(LoraPipeline.Cli.Bench.BenchCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

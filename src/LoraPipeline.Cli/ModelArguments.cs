@@ -1,0 +1,70 @@
+using System.CommandLine;
+using LoraPipeline.Checkpoints;
+using LoraPipeline.Modeling;
+using LoraPipeline.Torch;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Cli;
+
+/// <summary>Options for commands that run a model folder on token ids: <c>--model</c>, <c>--dtype</c>, <c>--device</c>, <c>--ids</c>.</summary>
+internal sealed class ModelArguments
+{
+    public Option<string> Model { get; } = new("--model", "-m") { Description = "Hugging Face model folder (config.json + safetensors)", Required = true };
+
+    public Option<string> Dtype { get; } = new("--dtype")
+    {
+        Description = "compute dtype: f32 or bf16 (weights are converted, whatever their stored dtype)",
+        DefaultValueFactory = _ => "f32",
+    };
+
+    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+
+    public Option<string?> Ids { get; } = new("--ids") { Description = "input token ids, separated by spaces or commas, e.g. \"1 2 3\"" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Dtype);
+        command.Options.Add(Device);
+        command.Options.Add(Ids);
+    }
+
+    public LlamaModel LoadModel(ParseResult parse)
+    {
+        var folder = parse.GetValue(Model)!;
+        if (!Directory.Exists(folder)) throw new CheckpointException($"--model: folder '{folder}' not found");
+        return LlamaModel.Load(folder, ParseDtype(parse.GetValue(Dtype)!), TorchRuntime.ParseDevice(parse.GetValue(Device)!));
+    }
+
+    /// <summary>The <c>--ids</c> list, checked against the vocabulary.</summary>
+    public int[] ParseIds(ParseResult parse, int vocabSize)
+    {
+        var text = parse.GetValue(Ids) ?? throw new ArgumentException("--ids: required (token ids such as \"1 2 3\")");
+        var parts = text.Split([' ', ',', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) throw new ArgumentException("--ids: no token ids given");
+        return parts.Select(p => int.TryParse(p, out var id) && id >= 0 && id < vocabSize
+            ? id
+            : throw new ArgumentException($"--ids: '{p}' is not a token id of this model (0 ≤ id < {vocabSize})")).ToArray();
+    }
+
+    public static ScalarType ParseDtype(string text) => text.ToLowerInvariant() switch
+    {
+        "f32" or "float32" or "fp32" => ScalarType.Float32,
+        "bf16" or "bfloat16" => ScalarType.BFloat16,
+        _ => throw new ArgumentException($"--dtype: '{text}' is not supported; use f32 or bf16"),
+    };
+
+    /// <summary>Runs <paramref name="body"/>, turning expected failures into a message on stderr and exit code 1.</summary>
+    public static int Guard(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is CheckpointException or ArgumentException or IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            CliErrors.Write(e.Message);
+            return ExitCodes.Failed;
+        }
+    }
+}

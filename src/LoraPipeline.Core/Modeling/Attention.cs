@@ -1,0 +1,67 @@
+using LoraPipeline.Checkpoints;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Modeling;
+
+/// <summary>
+/// Grouped-query self-attention (<c>self_attn</c>): projections <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>,
+/// <c>o_proj</c>, rotary embeddings on q and k, key/value heads repeated to the query heads, and
+/// <c>scaled_dot_product_attention</c> (scale 1/√head_dim) under a boolean mask.
+/// </summary>
+public sealed class Attention : ProjectionModule
+{
+    private readonly int _heads;
+    private readonly int _kvHeads;
+    private readonly int _headDim;
+
+    /// <summary>Builds the projections for <paramref name="config"/> in <paramref name="dtype"/> on <paramref name="device"/>.</summary>
+    public Attention(ModelConfig config, ScalarType dtype, Device device) : base("self_attn", "q_proj", "k_proj", "v_proj", "o_proj")
+    {
+        _heads = config.NumAttentionHeads;
+        _kvHeads = config.NumKeyValueHeads;
+        _headDim = config.HeadDim;
+        long h = config.HiddenSize, q = (long)_heads * _headDim, kv = (long)_kvHeads * _headDim;
+        SetProjection("q_proj", nn.Linear(h, q, config.QkvBias, device, dtype));
+        SetProjection("k_proj", nn.Linear(h, kv, config.QkvBias, device, dtype));
+        SetProjection("v_proj", nn.Linear(h, kv, config.QkvBias, device, dtype));
+        SetProjection("o_proj", nn.Linear(q, h, config.OutputBias, device, dtype));
+    }
+
+    /// <summary>
+    /// Attends over <paramref name="x"/> [batch, seq, hidden]. <paramref name="mask"/> is boolean
+    /// [batch, 1, seq, past + seq] (true = may attend) or null for "every key"; with a <paramref name="cache"/>,
+    /// this layer's keys and values are appended to it and attention covers the cached ones too.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layerIndex)
+    {
+        using var scope = NewDisposeScope();
+        long batch = x.shape[0], seq = x.shape[1];
+        var q = Project("q_proj", x).view(batch, seq, _heads, _headDim).transpose(1, 2);
+        var k = Project("k_proj", x).view(batch, seq, _kvHeads, _headDim).transpose(1, 2);
+        var v = Project("v_proj", x).view(batch, seq, _kvHeads, _headDim).transpose(1, 2);
+        q = RotaryEmbedding.Apply(q, cos, sin);
+        k = RotaryEmbedding.Apply(k, cos, sin);
+        if (cache is not null) (k, v) = cache.Append(layerIndex, k, v);
+        Tensor attended;
+        if (_kvHeads == _heads)
+            attended = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, false);
+        else if (seq == 1)
+        {
+            // One query per head (decoding): fold each kv head's query heads into the query axis instead of
+            // copying the cached keys/values; the mask [batch, 1, 1, keys] broadcasts over them unchanged.
+            var repeats = _heads / _kvHeads;
+            var grouped = q.reshape(batch, _kvHeads, repeats, _headDim);
+            attended = nn.functional.scaled_dot_product_attention(grouped, k, v, mask, 0.0, false)
+                .reshape(batch, _heads, 1, _headDim);
+        }
+        else
+        {
+            // TorchSharp's SDPA has no GQA flag: each kv head serves heads/kv consecutive query heads.
+            var repeats = _heads / _kvHeads;
+            attended = nn.functional.scaled_dot_product_attention(
+                q, k.repeat_interleave(repeats, 1), v.repeat_interleave(repeats, 1), mask, 0.0, false);
+        }
+        var merged = attended.transpose(1, 2).reshape(batch, seq, (long)_heads * _headDim);
+        return Project("o_proj", merged).MoveToOuterDisposeScope();
+    }
+}

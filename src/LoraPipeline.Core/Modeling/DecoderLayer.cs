@@ -1,0 +1,46 @@
+using LoraPipeline.Checkpoints;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Modeling;
+
+/// <summary>
+/// One pre-norm decoder layer: <c>h = x + self_attn(input_layernorm(x))</c>, then
+/// <c>h + mlp(post_attention_layernorm(h))</c>.
+/// </summary>
+public sealed class DecoderLayer : nn.Module
+{
+    [TorchSharp.Utils.ComponentName(Name = "input_layernorm")]
+    private readonly RmsNorm _inputNorm;
+    [TorchSharp.Utils.ComponentName(Name = "self_attn")]
+    private readonly Attention _attention;
+    [TorchSharp.Utils.ComponentName(Name = "post_attention_layernorm")]
+    private readonly RmsNorm _postAttentionNorm;
+    [TorchSharp.Utils.ComponentName(Name = "mlp")]
+    private readonly Mlp _mlp;
+    private readonly int _index;
+
+    /// <summary>Builds layer <paramref name="index"/> of <paramref name="config"/>.</summary>
+    public DecoderLayer(ModelConfig config, int index, ScalarType dtype, Device device) : base($"layer{index}")
+    {
+        _index = index;
+        _inputNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, device);
+        _attention = new Attention(config, dtype, device);
+        _postAttentionNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, device);
+        _mlp = new Mlp(config, dtype, device);
+        RegisterComponents();
+    }
+
+    /// <summary>The attention block (<c>self_attn</c>).</summary>
+    public Attention SelfAttention => _attention;
+
+    /// <summary>The feed-forward block (<c>mlp</c>).</summary>
+    public Mlp Mlp => _mlp;
+
+    /// <summary>Applies the layer to <paramref name="x"/> [batch, seq, hidden]; see <see cref="Attention.Forward"/> for the rest.</summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var h = x + _attention.Forward(_inputNorm.call(x), cos, sin, mask, cache, _index);
+        return (h + _mlp.Forward(_postAttentionNorm.call(h))).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,56 @@
+using LoraPipeline.Checkpoints;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Modeling;
+
+/// <summary>The decoder stack (<c>model</c>): <c>embed_tokens</c>, <c>layers.N</c>, final <c>norm</c>.</summary>
+public sealed class LlamaBackbone : nn.Module
+{
+    [TorchSharp.Utils.ComponentName(Name = "embed_tokens")]
+    private readonly Embedding _embedTokens;
+    [TorchSharp.Utils.ComponentName(Name = "layers")]
+    private readonly ModuleList<DecoderLayer> _layers;
+    [TorchSharp.Utils.ComponentName(Name = "norm")]
+    private readonly RmsNorm _norm;
+    private readonly RotaryEmbedding _rotary;
+
+    /// <summary>Builds the stack for <paramref name="config"/> in <paramref name="dtype"/> on <paramref name="device"/>.</summary>
+    public LlamaBackbone(ModelConfig config, ScalarType dtype, Device device) : base("model")
+    {
+        _embedTokens = nn.Embedding(config.VocabSize, config.HiddenSize, device: device, dtype: dtype);
+        _layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers)
+            .Select(i => new DecoderLayer(config, i, dtype, device)).ToArray());
+        _norm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, device);
+        _rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
+        RegisterComponents();
+    }
+
+    /// <summary>The token embedding (<c>embed_tokens</c>).</summary>
+    public Embedding EmbedTokens => _embedTokens;
+
+    /// <summary>The decoder layers in order.</summary>
+    public IReadOnlyList<DecoderLayer> Layers => _layers.ToList();
+
+    /// <summary>The rotary embedding shared by all layers.</summary>
+    public RotaryEmbedding Rotary => _rotary;
+
+    /// <summary>Final hidden states [batch, seq, hidden] (after <c>norm</c>); see <see cref="LlamaModel.Forward"/>.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, Tensor? positionIds)
+    {
+        using var scope = NewDisposeScope();
+        long batch = inputIds.shape[0], seq = inputIds.shape[1], past = cache?.Length ?? 0;
+        if (attentionMask is not null && (attentionMask.shape[0] != batch || attentionMask.shape[1] != past + seq))
+            throw new ArgumentException(
+                $"attention mask is [{string.Join(", ", attentionMask.shape)}]; expected [{batch}, {past + seq}] (cached + new positions)",
+                nameof(attentionMask));
+        var device = inputIds.device;
+        positionIds ??= AttentionMasks.PositionIds(attentionMask, batch, past, seq, device);
+        var hidden = _embedTokens.call(inputIds);
+        var (cos, sin) = _rotary.Angles(positionIds, hidden.dtype);
+        var mask = AttentionMasks.Causal(attentionMask, batch, past, seq, device);
+        foreach (var layer in _layers) hidden = layer.Forward(hidden, cos, sin, mask, cache);
+        cache?.Advance(seq);
+        return _norm.call(hidden).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,114 @@
+using LoraPipeline.Checkpoints;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Modeling;
+
+/// <summary>
+/// Loads a Hugging Face model folder into a <see cref="LlamaModel"/>: the network is built on the <c>meta</c>
+/// device (no memory), the safetensors headers are checked against the parameters <c>config.json</c> implies,
+/// and then each tensor is read once, converted to the compute dtype, and installed in place.
+/// </summary>
+public static class ModelLoader
+{
+    /// <summary>
+    /// Loads <paramref name="modelDirectory"/> (<c>config.json</c> plus <c>model.safetensors</c> or shards) in
+    /// <paramref name="computeDtype"/> on <paramref name="device"/>, frozen (no gradients). Throws
+    /// <see cref="CheckpointException"/> naming every missing, unexpected or mis-shaped tensor and its file.
+    /// </summary>
+    public static LlamaModel Load(string modelDirectory, ScalarType computeDtype, Device device)
+    {
+        if (!Directory.Exists(modelDirectory))
+            throw new CheckpointException($"{modelDirectory}: model folder not found");
+        if (computeDtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
+            throw new ArgumentException($"compute dtype must be float32, bfloat16 or float16, not {computeDtype}", nameof(computeDtype));
+        var config = ModelConfig.Load(modelDirectory);
+        var model = new LlamaModel(config, computeDtype, new Device(TorchSharp.DeviceType.META));
+        var expected = ExpectedShapes(model);
+        var stored = StoredTensors(modelDirectory);
+        Check(modelDirectory, config, expected, stored);
+        var targets = model.named_modules().ToDictionary(m => m.name, m => m.module);
+        using (no_grad())
+        {
+            foreach (var group in stored.Where(s => expected.ContainsKey(s.Key)).GroupBy(s => s.Value.File))
+            {
+                using var reader = SafetensorsFile.Open(group.Key);
+                foreach (var (name, _) in group)
+                    Install(targets, name, reader.Read(name, computeDtype, device));
+            }
+        }
+        model.TieWeights();
+        return model;
+    }
+
+    /// <summary>Parameter name → shape the network expects (a tied <c>lm_head.weight</c> is not expected).</summary>
+    public static IReadOnlyDictionary<string, long[]> ExpectedShapes(LlamaModel model)
+    {
+        var result = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var (name, parameter) in model.named_parameters())
+            if (!(model.Config.TieWordEmbeddings && name == "lm_head.weight"))
+                result[name] = parameter.shape;
+        return result;
+    }
+
+    private sealed record StoredTensor(string File, long[] Shape);
+
+    private static Dictionary<string, StoredTensor> StoredTensors(string modelDirectory)
+    {
+        var result = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
+        foreach (var file in CheckpointLoader.Files(modelDirectory))
+        {
+            var header = SafetensorsHeader.Read(file);
+            foreach (var entry in header.Entries)
+            {
+                if (result.TryGetValue(entry.Name, out var other))
+                    throw new CheckpointException($"{file}: tensor '{entry.Name}' also appears in {other.File}");
+                result[entry.Name] = new StoredTensor(file, entry.Shape);
+            }
+        }
+        return result;
+    }
+
+    private static bool Ignorable(string name, ModelConfig config) =>
+        name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) ||
+        (config.TieWordEmbeddings && name == "lm_head.weight");
+
+    private static void Check(string directory, ModelConfig config, IReadOnlyDictionary<string, long[]> expected,
+        IReadOnlyDictionary<string, StoredTensor> stored)
+    {
+        var problems = new List<string>();
+        foreach (var (name, shape) in expected)
+        {
+            if (!stored.TryGetValue(name, out var tensor))
+                problems.Add($"missing tensor '{name}' (shape {Shape(shape)})");
+            else if (!tensor.Shape.SequenceEqual(shape))
+                problems.Add($"tensor '{name}' in {tensor.File} has shape {Shape(tensor.Shape)}, config.json implies {Shape(shape)}");
+        }
+        foreach (var (name, tensor) in stored)
+            if (!expected.ContainsKey(name) && !Ignorable(name, config))
+                problems.Add($"unexpected tensor '{name}' in {tensor.File}");
+        if (problems.Count == 0) return;
+        const int shown = 20;
+        var more = problems.Count > shown ? $"; and {problems.Count - shown} more" : "";
+        throw new CheckpointException(
+            $"{directory}: the checkpoint does not match config.json ({config.ArchitectureName}): " +
+            string.Join("; ", problems.Take(shown)) + more);
+    }
+
+    private static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
+
+    private static void Install(IReadOnlyDictionary<string, nn.Module> modules, string name, Tensor value)
+    {
+        var dot = name.LastIndexOf('.');
+        var (path, leaf) = (name[..dot], name[(dot + 1)..]);
+        var parameter = new Parameter(value, requires_grad: false);
+        switch (modules[path], leaf)
+        {
+            case (Linear linear, "weight"): linear.weight = parameter; break;
+            case (Linear linear, "bias"): linear.bias = parameter; break;
+            case (Embedding embedding, "weight"): embedding.weight = parameter; break;
+            case (RmsNorm norm, "weight"): norm.weight = parameter; break;
+            default: throw new InvalidOperationException($"no way to install '{name}' into {modules[path].GetType().Name}");
+        }
+    }
+}

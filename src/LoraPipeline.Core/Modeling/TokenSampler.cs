@@ -1,0 +1,41 @@
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Modeling;
+
+/// <summary>Chooses next tokens from float32 logits [batch, vocab]: argmax, or temperature + top-p sampling.</summary>
+public sealed class TokenSampler : IDisposable
+{
+    private readonly SamplingOptions _options;
+    private readonly Generator? _random;
+
+    /// <summary>A sampler for <paramref name="options"/>; sampling draws from a generator seeded with its seed on <paramref name="device"/>.</summary>
+    public TokenSampler(SamplingOptions options, Device device)
+    {
+        _options = options;
+        if (!IsGreedy) _random = new Generator((ulong)options.Seed, device);
+    }
+
+    /// <summary>True when tokens are taken by argmax.</summary>
+    public bool IsGreedy => _options.Greedy || _options.Temperature <= 0;
+
+    /// <summary>The chosen token ids [batch] (int64).</summary>
+    public Tensor Choose(Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        if (IsGreedy) return logits.argmax(-1).MoveToOuterDisposeScope();
+        var probabilities = nn.functional.softmax(logits.to(ScalarType.Float32) / _options.Temperature, -1);
+        if (_options.TopP < 1)
+        {
+            var (sorted, order) = probabilities.sort(-1, descending: true);
+            // Keep a token while the mass ranked above it is below top-p (so the most likely one always stays).
+            var before = sorted.cumsum(-1) - sorted;
+            var kept = sorted.masked_fill(before.gt(_options.TopP), 0);
+            var pick = multinomial(kept, 1, false, _random);
+            return order.gather(-1, pick).squeeze(-1).MoveToOuterDisposeScope();
+        }
+        return multinomial(probabilities, 1, false, _random).squeeze(-1).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _random?.Dispose();
+}
