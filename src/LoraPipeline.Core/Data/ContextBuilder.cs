@@ -28,9 +28,13 @@ public sealed class ContextBuilder(IReadOnlyList<Chunk> chunks, Bm25Index index,
         var oracles = pair.Sources.Select(source => FindOracle(source, pair)).OfType<Chunk>().Distinct().ToList();
         var removeOracle = split == Split.Train && oracles.Count > 0 && random.NextDouble() < refusalShare;
         var kept = removeOracle ? [] : oracles.Take(topK).ToList();
-        var distractors = index.Search(pair.Question, topK + oracles.Count + 4)
+        // A distractor must not give the answer away: overlapping chunks of a source document that also
+        // contain the answer are not distractors (they would contradict a refusal label).
+        var parts = AnswerParts(pair.Answer).ToList();
+        var distractors = index.Search(pair.Question, topK + oracles.Count + 8)
             .Select(h => h.Chunk)
             .Where(c => !oracles.Contains(c))
+            .Where(c => !(pair.Sources.Contains(c.DocumentId) && parts.Any(p => c.Text.Contains(p, StringComparison.Ordinal))))
             .Take(topK - kept.Count);
         var context = kept.Concat(distractors).ToList();
         Shuffle(context, random);
@@ -46,8 +50,7 @@ public sealed class ContextBuilder(IReadOnlyList<Chunk> chunks, Bm25Index index,
     {
         var candidates = _byDocument[documentId].ToList();
         if (candidates.Count == 0) return null;
-        var parts = new[] { pair.Answer }.Concat(pair.Answer.Split(" and ", StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-        foreach (var part in parts)
+        foreach (var part in AnswerParts(pair.Answer))
         {
             var match = candidates.FirstOrDefault(c => c.Text.Contains(part, StringComparison.Ordinal));
             if (match is not null) return match;
@@ -55,6 +58,10 @@ public sealed class ContextBuilder(IReadOnlyList<Chunk> chunks, Bm25Index index,
         var ranked = index.Search(pair.Question, 50).Select(h => h.Chunk).FirstOrDefault(c => c.DocumentId == documentId);
         return ranked ?? candidates[0];
     }
+
+    // The answer, and for a combined answer "x and y" each part.
+    private static IEnumerable<string> AnswerParts(string answer) =>
+        new[] { answer }.Concat(answer.Split(" and ", StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct();
 
     private static void Shuffle<T>(List<T> items, Random random)
     {

@@ -19,7 +19,7 @@ public static class StageCatalog
     [
         new("download", [], "fetch the base model snapshot (Hub, local folder or builtin:tiny-llama)", () => new Hub.DownloadStage()),
         new("convert", ["download"], "verify the checkpoint against config.json and normalize dtype, shards and tokenizer", () => new Checkpoints.ConvertStage()),
-        new("prepare", ["convert"], "documents + questions -> retrieved contexts -> prompts -> train/valid/test JSONL", null),
+        new("prepare", ["convert"], "documents + questions -> retrieved contexts -> prompts -> train/valid/test JSONL", () => new Data.PrepareStage()),
         new("train", ["convert", "prepare"], "LoRA training with validation, checkpoints and resume", null),
         new("evaluate", ["convert", "prepare", "train"], "base vs adapter on the holdout split; report; gate", null),
         new("publish", ["train", "evaluate"], "PEFT package, model card and GitHub release, only past the gate", null),

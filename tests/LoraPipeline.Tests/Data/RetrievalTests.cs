@@ -77,8 +77,13 @@ public class RetrievalTests
         Assert.That(train.Select(e => e.Passages.Count), Is.All.EqualTo(3));
         var removed = train.Count(e => e.OracleRemoved);
         Assert.That(removed / (double)train.Count, Is.EqualTo(0.25).Within(0.05));
-        foreach (var example in train.Where(e => e.OracleRemoved))
+        foreach (var (example, pair) in train.Zip(_dataset.Pairs.Where(p => p.Sources.Count > 0)).Where(x => x.First.OracleRemoved))
+        {
             Assert.That(example.Answer, Is.EqualTo(_dataset.RefusalAnswer));
+            // No passage of a source document may still give the answer away (overlapping chunks).
+            var sourcePassages = example.ContextIds.Zip(example.Passages).Where(c => pair.Sources.Contains(c.First.Split('#')[0]));
+            Assert.That(sourcePassages.Any(c => c.Second.Contains(pair.Answer)), Is.False, $"{pair.Id}: refusal with the answer in context");
+        }
         foreach (var (example, pair) in train.Zip(_dataset.Pairs.Where(p => p.Sources.Count > 0)).Where(x => !x.First.OracleRemoved))
         {
             var parts = pair.Answer.Split(" and ");

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
+
+namespace LoraPipeline.Data;
+
+/// <summary>
+/// <c>prompt_format.json</c>: the exact prompt format Prepare used, so Evaluate, <c>lora generate</c> and a
+/// published adapter render prompts identically to training.
+/// </summary>
+/// <param name="Format">Concrete prompt format.</param>
+/// <param name="Instruction">The system instruction.</param>
+/// <param name="RefusalAnswer">The refusal sentence the model learns.</param>
+/// <param name="EndOfTurnToken">Special token that ends answers, or null for the tokenizer's eos.</param>
+/// <param name="EndId">Its id.</param>
+/// <param name="BosId">BOS id the tokenizer prepends, or null when it adds none.</param>
+public sealed record PromptFormatRecord(PromptFormat Format, string Instruction, string RefusalAnswer, string? EndOfTurnToken, int EndId, int? BosId)
+{
+    /// <summary>File name in the prepare folder.</summary>
+    public const string FileName = "prompt_format.json";
+
+    /// <summary>Writes the record atomically.</summary>
+    public void Write(string directory) =>
+        AtomicFile.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, ConfigJson.Options) + "\n");
+
+    /// <summary>Reads the record from a prepare folder.</summary>
+    public static PromptFormatRecord Read(string directory)
+    {
+        var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path)) throw new StageException($"{path} is missing; run the Prepare stage first");
+        return JsonSerializer.Deserialize<PromptFormatRecord>(File.ReadAllText(path), ConfigJson.Options)
+            ?? throw new StageException($"{path}: empty");
+    }
+}
