@@ -2,7 +2,10 @@ using Spectre.Console;
 
 namespace LoraPipeline.Hub;
 
-/// <summary>Per-file Spectre.Console progress bars (bytes, speed) and log lines; silent without a console.</summary>
+/// <summary>
+/// Per-file Spectre.Console progress bars (bytes, speed) on interactive terminals; on redirected or non-interactive
+/// consoles (CI logs) one plain line per finished file instead. Silent without a console.
+/// </summary>
 internal sealed class HubProgress
 {
     private readonly IAnsiConsole? _console;
@@ -14,7 +17,7 @@ internal sealed class HubProgress
     public static async Task RunAsync(IAnsiConsole? console, Func<HubProgress, Task> body)
     {
         var progress = new HubProgress(console);
-        if (console is null)
+        if (console is null || !console.Profile.Capabilities.Interactive || !console.Profile.Capabilities.Ansi)
         {
             await body(progress);
             return;
@@ -36,11 +39,16 @@ internal sealed class HubProgress
 
     /// <summary>Starts a bar for one file.</summary>
     public FileBar Start(string name, long size) =>
-        new(_context?.AddTask(Markup.Escape(name), autoStart: true, maxValue: Math.Max(size, 1)));
+        _context is not null
+            ? new(_context.AddTask(Markup.Escape(name), autoStart: true, maxValue: Math.Max(size, 1)), null)
+            : new(null, _console is null ? null : seconds =>
+                Log($"{name}: {DiskSpace.Bytes(size)} in {seconds:0.##} s ({DiskSpace.Bytes((long)(size / Math.Max(seconds, 1e-3)))}/s), verified"));
 
     /// <summary>One file's bar; every method is a no-op without a console.</summary>
-    public sealed class FileBar(ProgressTask? task)
+    public sealed class FileBar(ProgressTask? task, Action<double>? onDone)
     {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
         /// <summary>Sets the byte count (after a resume or a restart from zero).</summary>
         public void Set(long bytes)
         {
@@ -53,6 +61,7 @@ internal sealed class HubProgress
         /// <summary>Marks the file finished.</summary>
         public void Done()
         {
+            onDone?.Invoke(_clock.Elapsed.TotalSeconds);
             if (task is null) return;
             task.Value = task.MaxValue;
             task.StopTask();

@@ -25,6 +25,8 @@ public sealed class HubClientDownloadTests : HubTestBase
         foreach (var file in FakeHubModels.ExpectedDownload)
             Assert.That(File.ReadAllBytes(Path.Combine(snapshot, file)), Is.EqualTo(repo[file].Content), file);
 
+        Assert.That(ConsoleText.ToString(), Does.Contain($"{FakeHubModels.Shard1}: {repo[FakeHubModels.Shard1].Content.Length} bytes in"), "a line per file on a non-interactive console");
+
         var state = CheckpointLoader.LoadStateDict(snapshot);
         try
         {
@@ -46,6 +48,23 @@ public sealed class HubClientDownloadTests : HubTestBase
         Assert.That(await second.DownloadSnapshotAsync(repo.RepoId, "main", Console), Is.EqualTo(snapshot));
         Assert.That(await second.DownloadSnapshotAsync(repo.RepoId, repo.Sha), Is.EqualTo(snapshot));
         Assert.That(Hub.RequestCount, Is.EqualTo(before), "a complete cached revision needs no request");
+    }
+
+    [Test]
+    public async Task InteractiveConsole_GetsLiveProgressBarsWithBytesAndSpeed()
+    {
+        var repo = FakeHubModels.AddShardedBf16Model(Hub, "acme/bars");
+        using var text = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Spectre.Console.AnsiSupport.Yes,
+            Interactive = Spectre.Console.InteractionSupport.Yes,
+            Out = new Spectre.Console.AnsiConsoleOutput(text),
+        });
+        console.Profile.Width = 200;
+        using var client = Client();
+        await client.DownloadSnapshotAsync(repo.RepoId, "main", console);
+        Assert.That(text.ToString(), Does.Contain(FakeHubModels.Shard2).And.Contain("100%").And.Contain("KB"));
     }
 
     [Test]
