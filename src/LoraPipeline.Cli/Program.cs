@@ -8,6 +8,7 @@ var root = new RootCommand(
 foreach (var entry in StageCatalog.All)
     root.Subcommands.Add(StageCommand.Create(entry, entry.Name switch
     {
+        "download" => new DownloadCommand(),
         "convert" => new ConvertCommand(),
         _ => null,
     }));

@@ -27,16 +27,9 @@ public sealed record ModelSource(ModelSourceKind Kind, string Value, string? Rev
             throw new ArgumentException("model source is empty; use hf:org/name, a folder, or builtin:tiny-llama", nameof(source));
         if (source.StartsWith("hf:", StringComparison.Ordinal))
         {
-            var rest = source[3..];
-            var at = rest.IndexOf('@');
-            var repo = at < 0 ? rest : rest[..at];
-            var revision = at < 0 ? defaultRevision : rest[(at + 1)..];
-            var parts = repo.Split('/');
-            if (parts.Length != 2 || parts.Any(p => p.Length == 0 || p is "." or ".." || p.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))))
-                throw new ArgumentException($"'{source}' is not a Hub source; expected hf:org/name[@revision]", nameof(source));
-            if (revision.Length == 0)
-                throw new ArgumentException($"'{source}': empty revision after '@'", nameof(source));
-            return new ModelSource(ModelSourceKind.Hub, repo, revision);
+            // An @revision in the source wins over the configured default.
+            var reference = HubReference.Parse(source, source.Contains('@') ? null : defaultRevision);
+            return new ModelSource(ModelSourceKind.Hub, reference.RepoId, reference.Revision);
         }
         if (source.StartsWith("builtin:", StringComparison.Ordinal))
         {

@@ -1,7 +1,7 @@
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Hub;
 
-namespace LoraPipeline.Tests.Convert;
+namespace LoraPipeline.Tests.Conversion;
 
 public class ModelSourceTests
 {
@@ -15,7 +15,6 @@ public class ModelSourceTests
         Assert.That(source, Is.EqualTo(new ModelSource(kind, value, revision)));
     }
 
-    [TestCase("hf:noslash")]
     [TestCase("hf:a/b/c")]
     [TestCase("hf:../x")]
     [TestCase("hf:org/name@")]

@@ -6,7 +6,7 @@ using LoraPipeline.Pipeline;
 using LoraPipeline.Tests.Support;
 using static TorchSharp.torch;
 
-namespace LoraPipeline.Tests.Convert;
+namespace LoraPipeline.Tests.Conversion;
 
 public class ConvertTests
 {

@@ -1,0 +1,111 @@
+using LoraPipeline.Tests.Support;
+
+namespace LoraPipeline.Tests.Hub;
+
+/// <summary><c>lora download SOURCE</c> as a real child process against the fake hub.</summary>
+public sealed class HubDownloadCliTests : HubTestBase
+{
+    private Dictionary<string, string?> Environment(string? token = null) => new()
+    {
+        ["HF_ENDPOINT"] = Hub.Endpoint,
+        ["HF_HOME"] = Temp.Combine("hf-home"),
+        ["HF_TOKEN"] = token,
+        ["HF_HUB_OFFLINE"] = null,
+        ["HF_HUB_CACHE"] = null,
+    };
+
+    [Test]
+    public void HfSource_PrintsTheSnapshotFolderLast_AndOutCopiesTheFiles()
+    {
+        var repo = FakeHubModels.AddShardedBf16Model(Hub, "acme/cli");
+        repo.RequiredToken = Secret;
+        var output = Temp.Combine("out");
+
+        var result = LoraProcess.Run(Temp.Path, Environment(Secret), "download", "hf:acme/cli@main", "--out", output);
+
+        Assert.That(result.ExitCode, Is.Zero, result.Output);
+        var lines = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var snapshot = Path.Combine(RepoFolder("acme/cli"), "snapshots", repo.Sha);
+        Assert.That(lines[^1], Is.EqualTo(snapshot));
+        foreach (var file in FakeHubModels.ExpectedDownload)
+        {
+            var copy = new FileInfo(Path.Combine(output, file));
+            Assert.That(copy.LinkTarget, Is.Null, $"{file} is a real copy");
+            Assert.That(File.ReadAllBytes(copy.FullName), Is.EqualTo(repo[file].Content), file);
+        }
+        Assert.That(result.Output, Does.Not.Contain(Secret));
+    }
+
+    [Test]
+    public void RevisionOption_AndErrors_GoToStderrWithExitCodes()
+    {
+        var repo = FakeHubModels.AddShardedBf16Model(Hub, "acme/cli2");
+        repo.Refs.Add("v2");
+        var ok = LoraProcess.Run(Temp.Path, Environment(), "download", "hf:acme/cli2", "--revision", "v2");
+        Assert.That(ok.ExitCode, Is.Zero, ok.Output);
+        Assert.That(File.ReadAllText(Path.Combine(RepoFolder("acme/cli2"), "refs", "v2")), Is.EqualTo(repo.Sha));
+
+        var missing = LoraProcess.Run(Temp.Path, Environment(), "download", "hf:acme/cli2@nope");
+        Assert.That(missing.ExitCode, Is.EqualTo(1));
+        Assert.That(missing.StdErr, Does.Contain("acme/cli2").And.Contain("nope").And.Contain("404"));
+
+    }
+
+    [Test]
+    public void BuiltinAndLocalSourcesPrintTheirFolder()
+    {
+        var target = Path.Combine(Temp.Path, "tiny");
+        var builtin = LoraProcess.Run(Temp.Path, Environment(), "download", "builtin:tiny-llama", "--out", target);
+        Assert.That(builtin.ExitCode, Is.Zero, builtin.Output);
+        Assert.That(builtin.StdOut.Trim().Split('\n')[^1], Is.EqualTo(target));
+        Assert.That(File.Exists(Path.Combine(target, "model.safetensors")) && File.Exists(Path.Combine(target, "tokenizer.json")));
+
+        var local = LoraProcess.Run(Temp.Path, Environment(), "download", "tiny");
+        Assert.That(local.ExitCode, Is.Zero, local.Output);
+        Assert.That(local.StdOut.Trim().Split('\n')[^1], Is.EqualTo(target));
+
+        var missing = LoraProcess.Run(Temp.Path, Environment(), "download", "no-such-folder");
+        Assert.That(missing.ExitCode, Is.EqualTo(1));
+        Assert.That(missing.StdErr, Does.Contain("no-such-folder").And.Contain("does not exist"));
+    }
+}
+
+/// <summary>The config-driven Download and Convert stages with an <c>hf:</c> source against the fake hub.</summary>
+public sealed class HubStageTests : HubTestBase
+{
+    [Test]
+    public void ShardedBf16ModelDownloadsVerifiesAndConvertsAndASecondRunMakesNoRequest()
+    {
+        var repo = FakeHubModels.AddShardedBf16Model(Hub, "acme/staged");
+        var config = Temp.Combine("hub.yaml");
+        File.WriteAllText(config, "model:\n  source: hf:acme/staged\n  dtype: f32\n");
+        var environment = new Dictionary<string, string?>
+        {
+            ["HF_ENDPOINT"] = Hub.Endpoint, ["HF_HOME"] = Temp.Combine("hf-home"), ["HF_TOKEN"] = null, ["HF_HUB_OFFLINE"] = null, ["HF_HUB_CACHE"] = null,
+        };
+        string[] Args(string stage) => [stage, "--config", config, "--artifacts", Temp.Combine("artifacts")];
+
+        var download = LoraProcess.Run(Temp.Path, environment, Args("download"));
+        Assert.That(download.ExitCode, Is.Zero, download.Output);
+        var convert = LoraProcess.Run(Temp.Path, environment, Args("convert"));
+        Assert.That(convert.ExitCode, Is.Zero, convert.Output);
+        var converted = Temp.Combine("artifacts", "convert");
+        using (var scope = TorchSharp.torch.NewDisposeScope())
+        {
+            var original = LoraPipeline.Checkpoints.CheckpointLoader.LoadStateDict(Path.Combine(RepoFolder("acme/staged"), "snapshots", repo.Sha));
+            var state = LoraPipeline.Checkpoints.CheckpointLoader.LoadStateDict(converted);
+            Assert.That(state.Keys.Order(), Is.EqualTo(original.Keys.Order()));
+            foreach (var (name, tensor) in state)
+            {
+                Assert.That(tensor.dtype, Is.EqualTo(TorchSharp.torch.ScalarType.Float32), name);
+                Assert.That(tensor.equal(original[name].to(TorchSharp.torch.ScalarType.Float32)).all().item<bool>(), name);
+            }
+        }
+
+        var requests = Hub.RequestCount;
+        File.Delete(Temp.Combine("artifacts", "download", "stage.json"));
+        var again = LoraProcess.Run(Temp.Path, environment, Args("download"));
+        Assert.That(again.ExitCode, Is.Zero, again.Output);
+        Assert.That(Hub.RequestCount, Is.EqualTo(requests), "a cached revision is served without any request");
+    }
+}
