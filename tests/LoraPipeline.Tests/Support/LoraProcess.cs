@@ -10,7 +10,19 @@ public static class LoraProcess
         public string Output => StdOut + StdErr;
     }
 
-    public static string CliAssembly => Path.Combine(AppContext.BaseDirectory, "lora.dll");
+    /// <summary>
+    /// The CLI as built in its own project folder (same configuration as the tests), so it runs with its own
+    /// dependency set: the test project's set differs (it references ASP.NET Core for the fake servers).
+    /// </summary>
+    public static string CliAssembly { get; } = FindCli();
+
+    private static string FindCli()
+    {
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = framework.Parent!.Name;
+        var own = RepositoryPaths.Combine("src", "LoraPipeline.Cli", "bin", configuration, framework.Name, "lora.dll");
+        return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "lora.dll");
+    }
 
     public static Result Run(string workingDirectory, IDictionary<string, string?>? environment = null, params string[] args)
     {
