@@ -1,15 +1,18 @@
 using System.CommandLine;
 using LoraPipeline.Checkpoints;
+using LoraPipeline.Lora;
 using LoraPipeline.Modeling;
 using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
 namespace LoraPipeline.Cli;
 
-/// <summary>Options for commands that run a model folder on token ids: <c>--model</c>, <c>--dtype</c>, <c>--device</c>, <c>--ids</c>.</summary>
+/// <summary>Options for commands that run a model folder on token ids: <c>--model</c>, <c>--adapter</c>, <c>--dtype</c>, <c>--device</c>, <c>--ids</c>.</summary>
 internal sealed class ModelArguments
 {
     public Option<string> Model { get; } = new("--model", "-m") { Description = "Hugging Face model folder (config.json + safetensors)", Required = true };
+
+    public Option<string?> Adapter { get; } = new("--adapter") { Description = "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to apply to the model" };
 
     public Option<string> Dtype { get; } = new("--dtype")
     {
@@ -24,6 +27,7 @@ internal sealed class ModelArguments
     public void AddTo(Command command)
     {
         command.Options.Add(Model);
+        command.Options.Add(Adapter);
         command.Options.Add(Dtype);
         command.Options.Add(Device);
         command.Options.Add(Ids);
@@ -33,7 +37,21 @@ internal sealed class ModelArguments
     {
         var folder = parse.GetValue(Model)!;
         if (!Directory.Exists(folder)) throw new CheckpointException($"--model: folder '{folder}' not found");
-        return LlamaModel.Load(folder, ParseDtype(parse.GetValue(Dtype)!), TorchRuntime.ParseDevice(parse.GetValue(Device)!));
+        var adapter = parse.GetValue(Adapter);
+        if (adapter is not null && !Directory.Exists(adapter)) throw new LoraException($"--adapter: folder '{adapter}' not found");
+        var model = LlamaModel.Load(folder, ParseDtype(parse.GetValue(Dtype)!), TorchRuntime.ParseDevice(parse.GetValue(Device)!));
+        if (adapter is null) return model;
+        try
+        {
+            PeftAdapter.Apply(model, adapter);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The <c>--ids</c> list, checked against the vocabulary.</summary>
@@ -61,7 +79,7 @@ internal sealed class ModelArguments
         {
             return body();
         }
-        catch (Exception e) when (e is CheckpointException or ArgumentException or IOException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception e) when (e is CheckpointException or LoraException or ArgumentException or IOException or InvalidOperationException or UnauthorizedAccessException)
         {
             CliErrors.Write(e.Message);
             return ExitCodes.Failed;

@@ -16,6 +16,7 @@ root.Subcommands.Add(ConfigCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(LogitsCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(MergeCommand.Create());
 root.Subcommands.Add(LoraPipeline.Cli.Bench.BenchCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

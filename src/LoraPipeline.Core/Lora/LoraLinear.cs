@@ -1,0 +1,171 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Lora;
+
+/// <summary>
+/// A frozen linear projection plus a low-rank update: <c>y = base(x) + scale · B(A(dropout(x)))</c>, with
+/// <c>lora_A</c> [r, in] and <c>lora_B</c> [out, r] as float32 parameters whatever the base dtype (the adapter path
+/// runs in float32 and its result is cast back to the base output dtype). A starts Kaiming-uniform (a = √5, bound
+/// 1/√in, from a seeded generator) and B at zero, so a fresh layer computes exactly the base projection. Dropout is
+/// applied only in training mode, from its own seeded generator. <see cref="Merge"/> folds the update into the base
+/// weight; <see cref="Unmerge"/> takes it out again.
+/// </summary>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear _base;
+    private readonly Parameter _loraA;
+    private readonly Parameter _loraB;
+    private readonly Generator _dropoutGenerator;
+    private bool _detached;
+
+    /// <summary>
+    /// Wraps <paramref name="baseLayer"/> (frozen here: its parameters get <c>requires_grad = false</c>) with a
+    /// rank-<see cref="LoraSettings.Rank"/> adapter. <paramref name="initSeed"/> seeds A's Kaiming-uniform draw (on
+    /// the CPU, so it is the same on every device); <paramref name="dropoutSeed"/> seeds the dropout masks.
+    /// </summary>
+    public LoraLinear(Linear baseLayer, LoraSettings settings, ulong initSeed, ulong dropoutSeed) : base("lora_linear")
+    {
+        ArgumentNullException.ThrowIfNull(baseLayer);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        var weight = baseLayer.weight ?? throw new ArgumentException("the base projection has no weight", nameof(baseLayer));
+        _base = baseLayer;
+        Settings = settings;
+        OutFeatures = weight.shape[0];
+        InFeatures = weight.shape[1];
+        foreach (var parameter in baseLayer.parameters()) parameter.requires_grad = false;
+        var device = weight.device;
+        using (no_grad())
+        {
+            using var initGenerator = new Generator(initSeed, CPU);
+            var bound = KaimingUniformBound(InFeatures);
+            using var a = empty([settings.Rank, InFeatures], ScalarType.Float32, CPU).uniform_(-bound, bound, initGenerator);
+            _loraA = new Parameter(a.to(device), requires_grad: true);
+            _loraB = new Parameter(zeros([OutFeatures, settings.Rank], ScalarType.Float32, device), requires_grad: true);
+        }
+        _dropoutGenerator = new Generator(dropoutSeed, device);
+        register_module("base_layer", _base);
+        register_parameter("lora_A", _loraA);
+        register_parameter("lora_B", _loraB);
+    }
+
+    /// <summary>Rank, alpha, dropout and scaling rule.</summary>
+    public LoraSettings Settings { get; }
+
+    /// <summary>The factor applied to the low-rank update (<see cref="LoraSettings.Scale"/>).</summary>
+    public double Scale => Settings.Scale;
+
+    /// <summary>Input features of the base projection (columns of A).</summary>
+    public long InFeatures { get; }
+
+    /// <summary>Output features of the base projection (rows of B).</summary>
+    public long OutFeatures { get; }
+
+    /// <summary>The wrapped projection (frozen; holds the merged weight while <see cref="IsMerged"/>).</summary>
+    public Linear BaseLayer => _base;
+
+    /// <summary>A [r, in], float32, trainable.</summary>
+    public Parameter LoraA => _loraA;
+
+    /// <summary>B [out, r], float32, trainable.</summary>
+    public Parameter LoraB => _loraB;
+
+    /// <summary>Whether the update is folded into the base weight (the adapter path is then skipped).</summary>
+    public bool IsMerged { get; private set; }
+
+    /// <summary>The Kaiming-uniform bound for a = √5: <c>sqrt(6 / ((1 + a²) · fan_in)) = 1 / sqrt(fan_in)</c>.</summary>
+    public static double KaimingUniformBound(long fanIn)
+    {
+        const double a2 = 5.0; // a = sqrt(5), as nn.Linear and PEFT initialise
+        var gain = Math.Sqrt(2.0 / (1.0 + a2));
+        return Math.Sqrt(3.0) * gain / Math.Sqrt(fanIn);
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        ThrowIfDetached();
+        if (IsMerged)
+        {
+            if (training) throw new InvalidOperationException("a merged LoRA layer cannot train: unmerge the adapter first");
+            return _base.call(input);
+        }
+        using var scope = NewDisposeScope();
+        var result = _base.call(input);
+        var x = input.dtype == ScalarType.Float32 ? input : input.to(ScalarType.Float32);
+        var p = Settings.Dropout;
+        if (training && p > 0)
+        {
+            using var keep = rand(x.shape, ScalarType.Float32, x.device, generator: _dropoutGenerator).ge_(p);
+            x = x * keep / (1.0 - p);
+        }
+        var update = nn.functional.linear(nn.functional.linear(x, _loraA), _loraB) * Scale;
+        return (result + update.to(result.dtype)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Folds <c>scale · B @ A</c> into the base weight (computed in float32, rounded once to the base dtype) and
+    /// disables the adapter path; does nothing when already merged.
+    /// </summary>
+    public void Merge()
+    {
+        ThrowIfDetached();
+        if (IsMerged) return;
+        ApplyDelta(+1);
+        IsMerged = true;
+    }
+
+    /// <summary>
+    /// Subtracts <c>scale · B @ A</c> from the base weight again and re-enables the adapter path; exact up to
+    /// rounding in the base dtype (float32: about 1e-7 relative; bfloat16: one bf16 rounding per element).
+    /// Does nothing when not merged.
+    /// </summary>
+    public void Unmerge()
+    {
+        ThrowIfDetached();
+        if (!IsMerged) return;
+        ApplyDelta(-1);
+        IsMerged = false;
+    }
+
+    /// <summary>The update <c>scale · B @ A</c> [out, in] in float32 (a new tensor the caller disposes).</summary>
+    public Tensor DeltaWeight()
+    {
+        ThrowIfDetached();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return (_loraB.matmul(_loraA) * Scale).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Releases the adapter's own tensors and returns the base projection (unregistered from this layer), keeping
+    /// whatever its weight holds (merged or not). The layer is unusable afterwards.
+    /// </summary>
+    internal Linear Detach()
+    {
+        ThrowIfDetached();
+        _detached = true;
+        register_module("base_layer", null!);
+        _loraA.Dispose();
+        _loraB.Dispose();
+        _dropoutGenerator.Dispose();
+        return _base;
+    }
+
+    private void ApplyDelta(int sign)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var weight = _base.weight!;
+        var delta = _loraB.matmul(_loraA) * Scale;
+        var updated = (weight.to(ScalarType.Float32) + sign * delta).to(weight.dtype);
+        weight.copy_(updated);
+    }
+
+    private void ThrowIfDetached()
+    {
+        if (_detached) throw new InvalidOperationException("this LoRA layer was removed from its model");
+    }
+}

@@ -1,0 +1,167 @@
+using LoraPipeline.Checkpoints;
+using LoraPipeline.Modeling;
+using LoraPipeline.Pipeline;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Lora;
+
+/// <summary>
+/// PEFT adapter folders (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c>, float32, metadata
+/// <c>{"format": "pt"}</c>) that <c>peft</c>, <c>transformers</c> and vLLM load: export an injected adapter, read one
+/// back, and apply it onto a model with every mismatch named.
+/// </summary>
+public static class PeftAdapter
+{
+    /// <summary>The weights file inside an adapter folder.</summary>
+    public const string WeightsFileName = "adapter_model.safetensors";
+
+    /// <summary>
+    /// Writes <paramref name="adapter"/> to <paramref name="directory"/> atomically (a temporary sibling folder renamed
+    /// into place; an existing folder is replaced). The weights are the unmerged A and B in float32, whether or not
+    /// the adapter is currently merged. When <paramref name="companionSourceDirectory"/> is given, the tokenizer files
+    /// found there (<see cref="CheckpointConverter.CompanionFiles"/>) are copied beside the adapter.
+    /// </summary>
+    public static void Save(LoraAdapter adapter, string directory, string baseModelNameOrPath, string? revision = null,
+        string? companionSourceDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        var config = PeftAdapterConfig.For(adapter, baseModelNameOrPath, revision);
+        AtomicDirectory.Write(directory, temp =>
+        {
+            using (var scope = NewDisposeScope())
+            {
+                var tensors = adapter.NamedParameters()
+                    .Select(p => KeyValuePair.Create(p.Key, p.Value.detach().to(ScalarType.Float32)))
+                    .ToList();
+                SafetensorsWriter.Save(Path.Combine(temp, WeightsFileName), tensors,
+                    new Dictionary<string, string> { ["format"] = "pt" });
+            }
+            AtomicFile.WriteAllText(Path.Combine(temp, PeftAdapterConfig.FileName), config.ToJson());
+            if (companionSourceDirectory is not null)
+                foreach (var name in CheckpointConverter.CompanionFiles)
+                {
+                    var source = Path.Combine(companionSourceDirectory, name);
+                    if (File.Exists(source)) File.Copy(source, Path.Combine(temp, name));
+                }
+        });
+    }
+
+    /// <summary>
+    /// Reads the adapter folder <paramref name="directory"/>. Throws <see cref="LoraException"/> for a missing file, a
+    /// config this pipeline cannot apply (see <see cref="PeftAdapterConfig.Parse"/>), a tensor that is not a LoRA A/B
+    /// weight, a module with only one of A and B, or a rank that disagrees with <c>r</c>.
+    /// </summary>
+    public static PeftAdapterContents Load(string directory)
+    {
+        var configPath = Path.Combine(directory, PeftAdapterConfig.FileName);
+        var weightsPath = Path.Combine(directory, WeightsFileName);
+        if (!System.IO.Directory.Exists(directory)) throw new LoraException($"{directory}: adapter folder not found");
+        if (!File.Exists(configPath)) throw new LoraException($"{directory}: no {PeftAdapterConfig.FileName} (not a PEFT adapter folder)");
+        if (!File.Exists(weightsPath))
+        {
+            var hint = File.Exists(Path.Combine(directory, "adapter_model.bin"))
+                ? "; adapter_model.bin is a pickle and is never loaded: convert it to safetensors"
+                : "";
+            throw new LoraException($"{directory}: no {WeightsFileName}{hint}");
+        }
+        var config = PeftAdapterConfig.Parse(File.ReadAllText(configPath), configPath);
+        config.Settings.Validate();
+        using var file = SafetensorsFile.Open(weightsPath);
+        var problems = new List<string>();
+        var pairs = new Dictionary<string, (string? A, string? B)>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var name in file.Names)
+        {
+            if (!PeftKeys.TryParse(name, out var path, out var isA))
+            {
+                problems.Add($"tensor '{name}' is not a LoRA weight (expected {PeftKeys.Prefix}<module>{PeftKeys.LoraASuffix} or {PeftKeys.LoraBSuffix})");
+                continue;
+            }
+            if (!pairs.TryGetValue(path, out var pair)) order.Add(path);
+            pairs[path] = isA ? (name, pair.B) : (pair.A, name);
+        }
+        foreach (var path in order)
+        {
+            var (a, b) = pairs[path];
+            if (a is null || b is null) { problems.Add($"module '{path}' has only {(a is null ? "lora_B" : "lora_A")}"); continue; }
+            var aShape = file.Entry(a).Shape;
+            var bShape = file.Entry(b).Shape;
+            if (aShape.Length != 2 || aShape[0] != config.R)
+                problems.Add($"'{a}' has shape {Shape(aShape)}, expected [r = {config.R}, in]");
+            if (bShape.Length != 2 || bShape[1] != config.R)
+                problems.Add($"'{b}' has shape {Shape(bShape)}, expected [out, r = {config.R}]");
+        }
+        if (order.Count == 0 && problems.Count == 0) problems.Add("it holds no LoRA weights");
+        if (problems.Count > 0) throw new LoraException($"{weightsPath}: " + string.Join("; ", problems));
+        var modules = new List<PeftModuleWeights>();
+        try
+        {
+            foreach (var path in order)
+            {
+                var (a, b) = pairs[path];
+                modules.Add(new PeftModuleWeights(path, file.Read(a!, ScalarType.Float32, CPU), file.Read(b!, ScalarType.Float32, CPU)));
+            }
+        }
+        catch
+        {
+            foreach (var module in modules) { module.LoraA.Dispose(); module.LoraB.Dispose(); }
+            throw;
+        }
+        return new PeftAdapterContents(directory, config, modules);
+    }
+
+    /// <summary>
+    /// Injects <paramref name="contents"/> into <paramref name="model"/>: exactly the modules the weights name get a
+    /// <see cref="LoraLinear"/> holding a copy of the stored A and B. Throws <see cref="LoraException"/> naming every
+    /// module the model lacks and every A/B whose shape disagrees with the model's projection; the model is left
+    /// untouched then.
+    /// </summary>
+    public static LoraAdapter Apply(LlamaModel model, PeftAdapterContents contents)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(contents);
+        var sites = ProjectionSite.All(model).ToDictionary(s => s.Path, StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var module in contents.Modules)
+        {
+            if (!sites.TryGetValue(module.ModulePath, out var site))
+            {
+                problems.Add($"module '{module.ModulePath}' does not exist in this model (modules are named like {sites.Keys.FirstOrDefault() ?? "(none)"})");
+                continue;
+            }
+            var weight = site.Host.GetProjection(site.ShortName) switch
+            {
+                TorchSharp.Modules.Linear linear => linear.weight!,
+                LoraLinear lora => lora.BaseLayer.weight!,
+                var other => throw new LoraException($"{site.Path} is a {other.GetType().Name}, not a linear projection"),
+            };
+            long outFeatures = weight.shape[0], inFeatures = weight.shape[1];
+            if (module.LoraA.shape[1] != inFeatures)
+                problems.Add($"'{PeftKeys.LoraA(module.ModulePath)}' is {Shape(module.LoraA.shape)} but the model's {site.ShortName} takes {inFeatures} inputs (expected [{contents.Config.R}, {inFeatures}])");
+            if (module.LoraB.shape[0] != outFeatures)
+                problems.Add($"'{PeftKeys.LoraB(module.ModulePath)}' is {Shape(module.LoraB.shape)} but the model's {site.ShortName} has {outFeatures} outputs (expected [{outFeatures}, {contents.Config.R}])");
+        }
+        if (problems.Count > 0)
+            throw new LoraException($"{contents.Directory}: the adapter does not fit this model: " + string.Join("; ", problems));
+        var adapter = LoraInjector.Apply(model, contents.Modules.Select(m => m.ModulePath), contents.Config.Settings, seed: 0);
+        var byPath = contents.Modules.ToDictionary(m => m.ModulePath, StringComparer.Ordinal);
+        using (no_grad())
+        {
+            foreach (var (path, layer) in adapter.Layers)
+            {
+                layer.LoraA.copy_(byPath[path].LoraA);
+                layer.LoraB.copy_(byPath[path].LoraB);
+            }
+        }
+        return adapter;
+    }
+
+    /// <summary>Reads the adapter folder <paramref name="directory"/> and applies it onto <paramref name="model"/>.</summary>
+    public static LoraAdapter Apply(LlamaModel model, string directory)
+    {
+        using var contents = Load(directory);
+        return Apply(model, contents);
+    }
+
+    private static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
+}

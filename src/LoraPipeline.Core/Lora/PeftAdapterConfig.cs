@@ -1,0 +1,153 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace LoraPipeline.Lora;
+
+/// <summary>
+/// <c>adapter_config.json</c> of a PEFT LoRA adapter. <see cref="ToJson"/> writes every field PEFT, transformers and
+/// vLLM read, with sorted keys and 2-space indent as PEFT does; <see cref="Parse"/> reads one back and refuses what
+/// this pipeline cannot apply (DoRA, <c>modules_to_save</c>, per-module rank/alpha patterns, biases, transposed weights).
+/// </summary>
+public sealed record PeftAdapterConfig
+{
+    /// <summary>The file name inside an adapter folder.</summary>
+    public const string FileName = "adapter_config.json";
+
+    /// <summary>Base model name or path (<c>base_model_name_or_path</c>).</summary>
+    public required string BaseModelNameOrPath { get; init; }
+
+    /// <summary>Base model revision, or null.</summary>
+    public string? Revision { get; init; }
+
+    /// <summary>Rank r.</summary>
+    public required int R { get; init; }
+
+    /// <summary><c>lora_alpha</c>.</summary>
+    public required double LoraAlpha { get; init; }
+
+    /// <summary><c>lora_dropout</c>.</summary>
+    public required double LoraDropout { get; init; }
+
+    /// <summary><c>use_rslora</c>.</summary>
+    public required bool UseRslora { get; init; }
+
+    /// <summary>Sorted short names of the adapted modules (<c>target_modules</c>).</summary>
+    public required IReadOnlyList<string> TargetModules { get; init; }
+
+    /// <summary>The settings the config describes.</summary>
+    public LoraSettings Settings => new(R, LoraAlpha, LoraDropout, UseRslora);
+
+    /// <summary>The config of <paramref name="adapter"/> for a base model called <paramref name="baseModelNameOrPath"/>.</summary>
+    public static PeftAdapterConfig For(LoraAdapter adapter, string baseModelNameOrPath, string? revision)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentNullException.ThrowIfNull(baseModelNameOrPath);
+        return new PeftAdapterConfig
+        {
+            BaseModelNameOrPath = baseModelNameOrPath,
+            Revision = revision,
+            R = adapter.Settings.Rank,
+            LoraAlpha = adapter.Settings.Alpha,
+            LoraDropout = adapter.Settings.Dropout,
+            UseRslora = adapter.Settings.UseRslora,
+            TargetModules = adapter.TargetModules,
+        };
+    }
+
+    /// <summary>The JSON text (sorted keys, indent 2, trailing newline).</summary>
+    public string ToJson()
+    {
+        var fields = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal)
+        {
+            ["alpha_pattern"] = new JsonObject(),
+            ["base_model_name_or_path"] = BaseModelNameOrPath,
+            ["bias"] = "none",
+            ["fan_in_fan_out"] = false,
+            ["inference_mode"] = true,
+            ["init_lora_weights"] = true,
+            ["layers_pattern"] = null,
+            ["layers_to_transform"] = null,
+            ["lora_alpha"] = LoraAlpha,
+            ["lora_dropout"] = LoraDropout,
+            ["modules_to_save"] = null,
+            ["peft_type"] = "LORA",
+            ["r"] = R,
+            ["rank_pattern"] = new JsonObject(),
+            ["revision"] = Revision,
+            ["target_modules"] = new JsonArray(TargetModules.Order(StringComparer.Ordinal).Select(m => (JsonNode?)m).ToArray()),
+            ["task_type"] = "CAUSAL_LM",
+            ["use_dora"] = false,
+            ["use_rslora"] = UseRslora,
+        };
+        var root = new JsonObject();
+        foreach (var (key, value) in fields) root[key] = value;
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 2 }) + "\n";
+    }
+
+    /// <summary>Reads <paramref name="json"/> (from <paramref name="source"/>, named in errors).</summary>
+    public static PeftAdapterConfig Parse(string json, string source)
+    {
+        JsonObject root;
+        try
+        {
+            root = JsonNode.Parse(json) as JsonObject ?? throw new LoraException($"{source}: not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new LoraException($"{source}: invalid JSON: {e.Message}", e);
+        }
+        var peftType = String(root, "peft_type", source) ?? throw new LoraException($"{source}: peft_type is missing");
+        if (peftType != "LORA") throw new LoraException($"{source}: peft_type is '{peftType}'; only LORA adapters are supported");
+        if (Bool(root, "use_dora", source) == true)
+            throw new LoraException($"{source}: use_dora is true; DoRA adapters are not supported (vLLM refuses them too)");
+        if (root["modules_to_save"] is JsonArray { Count: > 0 } saved)
+            throw new LoraException($"{source}: modules_to_save lists {saved.ToJsonString()}; adapters that save full modules are not supported (vLLM refuses them too)");
+        foreach (var key in new[] { "rank_pattern", "alpha_pattern" })
+            if (root[key] is JsonObject { Count: > 0 } pattern)
+                throw new LoraException($"{source}: {key} is {pattern.ToJsonString()}; per-module ranks and alphas are not supported");
+        var bias = String(root, "bias", source) ?? "none";
+        if (bias != "none") throw new LoraException($"{source}: bias is '{bias}'; only bias \"none\" is supported");
+        if (Bool(root, "fan_in_fan_out", source) == true)
+            throw new LoraException($"{source}: fan_in_fan_out is true; Llama-family projections store [out, in] weights, so it must be false");
+        var r = Number(root, "r", source) ?? throw new LoraException($"{source}: r is missing");
+        if (r != Math.Floor(r) || r < 1) throw new LoraException($"{source}: r must be a positive integer, got {r}");
+        return new PeftAdapterConfig
+        {
+            BaseModelNameOrPath = String(root, "base_model_name_or_path", source) ?? "",
+            Revision = String(root, "revision", source),
+            R = (int)r,
+            LoraAlpha = Number(root, "lora_alpha", source) ?? throw new LoraException($"{source}: lora_alpha is missing"),
+            LoraDropout = Number(root, "lora_dropout", source) ?? 0,
+            UseRslora = Bool(root, "use_rslora", source) ?? false,
+            TargetModules = root["target_modules"] switch
+            {
+                JsonArray list => list.Select(n => n?.GetValueKind() == JsonValueKind.String ? n.GetValue<string>()
+                    : throw new LoraException($"{source}: target_modules must hold strings")).ToList(),
+                JsonValue value when value.GetValueKind() == JsonValueKind.String => [value.GetValue<string>()],
+                null => [],
+                _ => throw new LoraException($"{source}: target_modules must be a list of names or a regular expression"),
+            },
+        };
+    }
+
+    private static string? String(JsonObject root, string key, string source) => root[key] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        _ => throw new LoraException($"{source}: {key} must be a string"),
+    };
+
+    private static bool? Bool(JsonObject root, string key, string source) => root[key] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+        _ => throw new LoraException($"{source}: {key} must be true or false"),
+    };
+
+    private static double? Number(JsonObject root, string key, string source) => root[key] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
+        _ => throw new LoraException($"{source}: {key} must be a number"),
+    };
+}
