@@ -19,4 +19,6 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(MergeCommand.Create());
 root.Subcommands.Add(LoraPipeline.Cli.Bench.BenchCommand.Create());
 
-return await root.Parse(args).InvokeAsync();
+// Signals are handled by ShutdownSignal (stop after the step, then exit), not by System.CommandLine's timeout.
+using var shutdown = new ShutdownSignal();
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token);

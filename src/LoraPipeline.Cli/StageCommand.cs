@@ -60,12 +60,18 @@ internal static class StageCommand
         {
             var stage = StageCatalog.Create(entry.Name);
             await StageRunner.RunAsync(stage, run, cancellationToken);
+            if (stage is IVerdictStage gated) gated.EnsurePassed(Path.Combine(run.ArtifactsDirectory, stage.Name));
             return ExitCodes.Ok;
         }
         catch (StageNotImplementedException e)
         {
             CliErrors.Write(e.Message);
             return ExitCodes.NotImplemented;
+        }
+        catch (GateFailedException e)
+        {
+            CliErrors.Write($"{entry.Name}: {e.Message}");
+            return ExitCodes.GateFailed;
         }
         catch (OperationCanceledException)
         {

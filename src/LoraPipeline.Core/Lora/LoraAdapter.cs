@@ -115,4 +115,10 @@ public sealed class LoraAdapter
     {
         if (_removed) throw new InvalidOperationException("this LoRA adapter was removed from its model");
     }
+
+    /// <summary>Reseeds every layer's dropout for optimizer step <paramref name="step"/> (see <see cref="LoraLinear.ReseedDropout"/>).</summary>
+    public void ReseedDropout(long seed, int step)
+    {
+        foreach (var (path, layer) in Layers) layer.ReseedDropout(LoraSeeds.For(seed, path, $"dropout-step-{step}"));
+    }
 }

@@ -168,4 +168,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     {
         if (_detached) throw new InvalidOperationException("this LoRA layer was removed from its model");
     }
+
+    /// <summary>Reseeds the dropout masks, so that a step's masks depend only on (seed, step) and a resumed run draws the same ones.</summary>
+    public void ReseedDropout(ulong seed) => _dropoutGenerator.manual_seed(unchecked((long)seed));
 }

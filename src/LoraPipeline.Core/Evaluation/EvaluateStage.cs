@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using LoraPipeline.Configuration;
+using LoraPipeline.Data;
+using LoraPipeline.Lora;
+using LoraPipeline.Modeling;
+using LoraPipeline.Pipeline;
+using LoraPipeline.Tokenization;
+using LoraPipeline.Torch;
+using LoraPipeline.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Evaluation;
+
+/// <summary>
+/// The Evaluate stage: on the test split, the base model and base + adapter with the same prompts: answer-only
+/// loss and perplexity, batched greedy generation with the KV cache, EM / F1 / ROUGE-L, refusal accuracy and
+/// grounding; then the gate. Writes report.json, report.md, predictions.jsonl and two PNGs. A failed gate is
+/// recorded in the committed report and makes the command exit non-zero (also when the stage is up to date).
+/// </summary>
+public sealed class EvaluateStage : IStage, IVerdictStage
+{
+    /// <inheritdoc />
+    public string Name => "evaluate";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Upstream => ["convert", "prepare", "train"];
+
+    /// <inheritdoc />
+    public object ConfigSection(PipelineConfig config) => new { config.Eval, config.Train.Precision, config.Train.Device };
+
+    /// <inheritdoc />
+    public IEnumerable<string> InputFiles(StageInputs inputs) =>
+        inputs.Config.Eval.Baseline is { } baseline && !baseline.StartsWith("release:", StringComparison.Ordinal)
+            ? [Path.GetFullPath(Path.Combine(inputs.BaseDirectory, baseline))]
+            : [];
+
+    /// <inheritdoc />
+    public Task RunAsync(StageContext context, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var config = context.Config;
+        var options = config.Eval;
+        var prepare = context.UpstreamDirectory("prepare");
+        var convert = context.UpstreamDirectory("convert");
+        var adapterDirectory = Path.Combine(context.UpstreamDirectory("train"), "adapter");
+        var format = PromptFormatRecord.Read(prepare);
+        var records = SplitFiles.ReadLines<SplitRecord>(Path.Combine(prepare, SplitFiles.RecordsFile(Split.Test)));
+        var tokens = SplitFiles.ReadLines<TokenRecord>(Path.Combine(prepare, SplitFiles.TokensFile(Split.Test)));
+        if (options.MaxExamples > 0)
+        {
+            records = records.Take(options.MaxExamples).ToList();
+            tokens = tokens.Take(options.MaxExamples).ToList();
+        }
+        if (records.Count == 0) throw new StageException("evaluate: the test split is empty; raise data.test_ratio");
+
+        IReadOnlyDictionary<string, double>? baseline = null;
+        if (options.Baseline is { } baselinePath)
+        {
+            if (baselinePath.StartsWith("release:", StringComparison.Ordinal))
+                throw new StageException($"eval.baseline: '{baselinePath}': comparing with a release is not supported yet; download its report.json and give its path");
+            try { baseline = Gate.ReadBaseline(context.Resolve(baselinePath)); }
+            catch (InvalidDataException e) { throw new StageException(e.Message, e); }
+        }
+
+        var tokenizer = ModelTokenizer.Load(convert);
+        var device = TorchRuntime.ParseDevice(config.Train.Device);
+        var dtype = config.Train.Precision == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        using var model = LlamaModel.Load(convert, dtype, device);
+        var stops = new[] { format.EndId }.Concat(model.Config.EosTokenIds).Distinct().ToList();
+
+        context.Console.MarkupLineInterpolated($"evaluate: {records.Count} test examples, base model");
+        var baseLoss = AnswerLoss.Mean(model, tokens, options.BatchSize, device);
+        var baseAnswers = Generate(model, tokenizer, tokens, stops, options, cancellationToken);
+        PeftAdapter.Apply(model, adapterDirectory);
+        context.Console.MarkupLineInterpolated($"evaluate: base + adapter");
+        var adapterLoss = AnswerLoss.Mean(model, tokens, options.BatchSize, device);
+        var adapterAnswers = Generate(model, tokenizer, tokens, stops, options, cancellationToken);
+
+        var refusal = format.RefusalAnswer;
+        List<MetricSummary.Answered> Answered(IReadOnlyList<string> answers) =>
+            records.Select((r, i) => new MetricSummary.Answered(answers[i], r.Output, r.Answerable, r.Context)).ToList();
+        var baseMetrics = MetricSummary.Compute(baseLoss, Answered(baseAnswers), refusal);
+        var adapterMetrics = MetricSummary.Compute(adapterLoss, Answered(adapterAnswers), refusal);
+        var verdict = Gate.Evaluate(options, baseMetrics, adapterMetrics, baseline);
+
+        var predictions = records.Select((r, i) => new Prediction(r.Id, r.Question, r.Output, r.Answerable, baseAnswers[i], adapterAnswers[i],
+            AnswerMetrics.TokenF1(baseAnswers[i], [r.Output]), AnswerMetrics.TokenF1(adapterAnswers[i], [r.Output]),
+            AnswerMetrics.ExactMatch(adapterAnswers[i], [r.Output]),
+            RagMetrics.IsRefusal(adapterAnswers[i], refusal) ? null : RagMetrics.IsGrounded(adapterAnswers[i], r.Context))).ToList();
+        var report = new EvaluationReport
+        {
+            Gate = new GateSection(verdict.Passed, verdict.Reasons, verdict.Checks, FileHashing.Sha256File(Path.Combine(adapterDirectory, PeftAdapter.WeightsFileName))),
+            Metrics = new() { ["base"] = baseMetrics, ["adapter"] = adapterMetrics },
+            Model = new() { ["source"] = config.Model.Source, ["revision"] = config.Model.Revision },
+            Dataset = config.Data.Examples ?? config.Data.Dataset,
+            Examples = records.Count,
+            PromptFormat = format.Format.ToString().ToLowerInvariant(),
+            Config = new() { ["lora"] = config.Lora, ["train"] = config.Train, ["eval"] = options },
+            Fingerprints = Upstream.ToDictionary(s => s, s => StageManifest.TryRead(context.UpstreamDirectory(s))?.Fingerprint ?? ""),
+            DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 2),
+        };
+
+        var output = context.OutputDirectory;
+        SplitFiles.WriteLines(Path.Combine(output, "predictions.jsonl"), predictions);
+        AtomicFile.WriteAllText(Path.Combine(output, EvaluationReport.JsonFile), report.ToJson());
+        var markdown = report.ToMarkdown(predictions);
+        AtomicFile.WriteAllText(Path.Combine(output, "report.md"), markdown);
+        MetricsChart.Write(Path.Combine(output, "metrics.png"), baseMetrics, adapterMetrics);
+        var trainMetrics = MetricsLog.Read(Path.Combine(context.UpstreamDirectory("train"), "metrics.jsonl"));
+        LossCurvePlot.Write(Path.Combine(output, "loss_curves.png"), trainMetrics, "Training and validation loss");
+
+        context.Console.MarkupLineInterpolated(
+            $"evaluate: loss {baseLoss:0.0000} -> {adapterLoss:0.0000}; exact match {baseMetrics["exact_match"]:0.0} -> {adapterMetrics["exact_match"]:0.0}; gate {(verdict.Passed ? "passed" : "FAILED")}");
+        GitHubActions.Publish(markdown, verdict);
+        return Task.CompletedTask;
+    }
+
+    private static List<string> Generate(LlamaModel model, ModelTokenizer tokenizer, IReadOnlyList<TokenRecord> tokens, IReadOnlyList<int> stops,
+        EvalOptions options, CancellationToken cancellationToken)
+    {
+        model.eval();
+        var answers = new List<string>(tokens.Count);
+        var sampling = new SamplingOptions { MaxNewTokens = options.MaxNewTokens, EosTokenIds = stops };
+        for (var start = 0; start < tokens.Count; start += options.BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var prompts = tokens.Skip(start).Take(options.BatchSize).Select(t => (IReadOnlyList<int>)t.InputIds.Take(t.LabelStart).ToList()).ToList();
+            foreach (var generated in TokenGenerator.Generate(model, prompts, sampling))
+                answers.Add(tokenizer.Decode(generated.Where(id => !stops.Contains(id)), skipSpecialTokens: true).Trim());
+        }
+        return answers;
+    }
+
+    /// <inheritdoc />
+    public void EnsurePassed(string stageDirectory)
+    {
+        var path = Path.Combine(stageDirectory, EvaluationReport.JsonFile);
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var gate = document.RootElement.GetProperty("gate");
+        if (gate.GetProperty("passed").GetBoolean()) return;
+        var reasons = gate.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()).ToList();
+        throw new GateFailedException($"the evaluation gate failed ({path}):\n  " + string.Join("\n  ", reasons));
+    }
+}

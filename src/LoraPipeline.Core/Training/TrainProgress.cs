@@ -1,0 +1,43 @@
+using Spectre.Console;
+
+namespace LoraPipeline.Training;
+
+/// <summary>
+/// Progress of a training run: a live line (step, loss, learning rate, tokens/s, ETA) on a terminal; on a
+/// log (CI) one plain line per validation and every tenth of the run.
+/// </summary>
+public sealed class TrainProgress(IAnsiConsole console, int maxSteps, int startStep)
+{
+    private readonly DateTime _started = DateTime.UtcNow;
+    private readonly bool _interactive = console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi;
+    private int _lastWidth;
+
+    /// <summary>Reports a finished step.</summary>
+    public void Update(StepMetrics step, TrainerState state)
+    {
+        var done = step.Step - startStep;
+        var rate = (DateTime.UtcNow - _started).TotalSeconds / Math.Max(1, done);
+        var eta = TimeSpan.FromSeconds(rate * (maxSteps - step.Step));
+        var line = FormattableString.Invariant(
+            $"step {step.Step}/{maxSteps}  loss {step.Loss:0.0000}  lr {step.LearningRate:0.###e+0}  {step.TokensPerSecond:0} tok/s  ETA {eta:mm\\:ss}") +
+            (step.ValidationLoss is { } v ? FormattableString.Invariant($"  val {v:0.0000} (best {state.BestValidationLoss:0.0000} @ {state.BestStep})") : "");
+        if (_interactive)
+        {
+            var padded = line.PadRight(_lastWidth);
+            _lastWidth = line.Length;
+            console.Write(new Text("\r" + padded));
+            if (step.ValidationLoss is not null) console.WriteLine();
+        }
+        else if (step.ValidationLoss is not null || step.Step % Math.Max(1, maxSteps / 10) == 0)
+        {
+            console.WriteLine(line);
+        }
+    }
+
+    /// <summary>Ends the live line.</summary>
+    public void Stop()
+    {
+        if (_interactive && _lastWidth > 0) console.WriteLine();
+        _lastWidth = 0;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using LoraPipeline.Configuration;
+using LoraPipeline.Hub;
+using LoraPipeline.Pipeline;
+
+namespace LoraPipeline.Training;
+
+/// <summary>The Train stage: LoRA training on the prepared splits; writes <c>train/adapter/</c> (PEFT), metrics, the loss curve and a summary.</summary>
+public sealed class TrainStage : IStage
+{
+    /// <inheritdoc />
+    public string Name => "train";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Upstream => ["convert", "prepare"];
+
+    /// <inheritdoc />
+    public object ConfigSection(PipelineConfig config) => new { config.Lora, config.Train, config.Model.Source, config.Model.Revision };
+
+    /// <inheritdoc />
+    public Task RunAsync(StageContext context, CancellationToken cancellationToken)
+    {
+        var source = ModelSource.Parse(context.Config.Model.Source, context.Config.Model.Revision);
+        var request = new TrainRequest(context.Config, context.UpstreamDirectory("convert"), context.UpstreamDirectory("prepare"),
+            context.OutputDirectory, context.ScratchDirectory, context.Fingerprint, BaseModelName(source));
+        TrainSummary summary;
+        try
+        {
+            summary = Trainer.Run(request, context.Console, cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StageException($"train: {e.Message}", e);
+        }
+        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, "train_summary.json"), JsonSerializer.Serialize(summary, ConfigJson.Options) + "\n");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The name recorded as the adapter's base model: the Hub repository id, or the source as configured.</summary>
+    public static string BaseModelName(ModelSource source) => source.Kind == ModelSourceKind.Hub ? source.Value : source.ToString();
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using LoraPipeline.Configuration;
+using LoraPipeline.Data;
+using LoraPipeline.Lora;
+using LoraPipeline.Modeling;
+using LoraPipeline.Torch;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Training;
+
+/// <summary>What a training run needs.</summary>
+/// <param name="Config">The pipeline config (lora and train sections).</param>
+/// <param name="ModelDirectory">The converted base model.</param>
+/// <param name="PrepareDirectory">The prepared splits (<c>*.tokens.jsonl</c>).</param>
+/// <param name="OutputDirectory">Where the best adapter, metrics and plot go.</param>
+/// <param name="ScratchDirectory">Checkpoints for resume (survives a crash).</param>
+/// <param name="Fingerprint">The stage fingerprint (checkpoints of other fingerprints are ignored).</param>
+/// <param name="BaseModelName">Recorded as <c>base_model_name_or_path</c> in the adapter.</param>
+public sealed record TrainRequest(PipelineConfig Config, string ModelDirectory, string PrepareDirectory, string OutputDirectory,
+    string ScratchDirectory, string Fingerprint, string BaseModelName);
+
+/// <summary>Summary of a finished run (<c>train_summary.json</c>).</summary>
+/// <param name="Steps">Optimizer steps completed.</param>
+/// <param name="InitialValidationLoss">Validation loss at step 0.</param>
+/// <param name="BestValidationLoss">Best validation loss.</param>
+/// <param name="BestStep">Its step.</param>
+/// <param name="StoppedEarly">True when early stopping ended the run.</param>
+/// <param name="Resumed">Step resumed from, or null.</param>
+/// <param name="TrainableParameters">Adapter parameters.</param>
+/// <param name="TokensPerSecond">Mean non-padding tokens per second over training steps.</param>
+public sealed record TrainSummary(int Steps, double InitialValidationLoss, double BestValidationLoss, int BestStep, bool StoppedEarly,
+    int? Resumed, long TrainableParameters, double TokensPerSecond);
+
+/// <summary>
+/// The LoRA training loop: AdamW on adapter parameters only, warm-up then decay, gradient accumulation from
+/// micro batch to global batch with the loss divided once by the global batch's answer-token count, clipping,
+/// validation and checkpoints every <c>val_check_interval</c> steps, early stopping, resume from the newest
+/// complete checkpoint, and a stop request honoured after the current step with a checkpoint.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Runs training; throws <see cref="OperationCanceledException"/> after checkpointing when stopped.</summary>
+    public static TrainSummary Run(TrainRequest request, IAnsiConsole console, CancellationToken stop)
+    {
+        var train = request.Config.Train;
+        var device = TorchRuntime.ParseDevice(train.Device);
+        manual_seed(train.Seed);
+        var dtype = train.Precision == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        using var model = LlamaModel.Load(request.ModelDirectory, dtype, device);
+        var adapter = LoraInjector.Apply(model, request.Config.Lora, train.Seed);
+        var parameters = adapter.NamedParameters();
+        using var optimizer = new AdamW(parameters.Select(p => (p.Key, p.Value)).ToList(), train.Beta1, train.Beta2, 1e-8, train.WeightDecay);
+
+        var trainSet = SplitFiles.ReadLines<TokenRecord>(Path.Combine(request.PrepareDirectory, SplitFiles.TokensFile(Split.Train)));
+        var validSet = SplitFiles.ReadLines<TokenRecord>(Path.Combine(request.PrepareDirectory, SplitFiles.TokensFile(Split.Valid)));
+        if (trainSet.Count == 0) throw new InvalidDataException("the train split is empty; check the Prepare stage's stats.md");
+        if (validSet.Count == 0) throw new InvalidDataException("the valid split is empty; raise data.valid_ratio");
+        var order = new ExampleOrder(trainSet.Count, train.Seed);
+        var checkpoints = new TrainingCheckpoints(request.ScratchDirectory);
+        var metricsPath = Path.Combine(request.ScratchDirectory, "metrics.jsonl");
+
+        var state = train.Resume == ResumeMode.Auto ? checkpoints.RestoreLatest(request.Fingerprint, parameters, optimizer) : null;
+        var resumedFrom = state?.Step;
+        var metrics = MetricsLog.Read(metricsPath, state?.Step ?? -1);
+        MetricsLog.WriteFinal(request.ScratchDirectory, metrics); // drop log lines past the checkpoint
+        if (state is null)
+        {
+            var initial = AnswerLoss.Mean(model, validSet, train.EvalBatchSize, device);
+            state = new TrainerState(0, initial, 0, 0, initial, request.Fingerprint);
+            var zero = new StepMetrics(0, null, 0, 0, 0, 0, initial, 0);
+            metrics.Add(zero);
+            MetricsLog.Append(metricsPath, zero);
+            SaveBest(adapter, request, "best");
+            console.MarkupLineInterpolated($"train: {adapter.TrainableParameterCount:N0} adapter parameters; step 0 validation loss {initial:0.0000}");
+        }
+        else
+        {
+            console.MarkupLineInterpolated($"train: resumed from step {state.Step} (best validation loss {state.BestValidationLoss:0.0000} at step {state.BestStep})");
+        }
+
+        var micro = train.MicroBatchSize;
+        var accumulation = train.GlobalBatchSize / micro;
+        var progress = new TrainProgress(console, train.MaxSteps, state.Step);
+        var stoppedEarly = false;
+        var elapsed = metrics.LastOrDefault()?.ElapsedSeconds ?? 0;
+        var totalTokens = 0L;
+        var trainingSeconds = 0.0;
+        for (var step = state.Step + 1; step <= train.MaxSteps; step++)
+        {
+            if (stop.IsCancellationRequested)
+            {
+                checkpoints.Save(state, parameters.Select(p => KeyValuePair.Create(p.Key, (Tensor)p.Value)), optimizer, train.KeepLastCheckpoints);
+                progress.Stop();
+                console.MarkupLineInterpolated($"train: stopped after step {state.Step}; checkpoint written, run again to resume");
+                throw new OperationCanceledException(stop);
+            }
+            var watch = Stopwatch.StartNew();
+            model.train();
+            adapter.ReseedDropout(train.Seed, step);
+            var examples = Enumerable.Range(0, train.GlobalBatchSize)
+                .Select(i => trainSet[order.At((long)(step - 1) * train.GlobalBatchSize + i)]).ToList();
+            var labelCount = examples.Sum(e => e.InputIds.Count - e.LabelStart);
+            double lossSum = 0;
+            long tokens = 0;
+            for (var m = 0; m < accumulation; m++)
+            {
+                using var scope = NewDisposeScope();
+                using var batch = TrainingBatch.Collate(examples.GetRange(m * micro, micro), device);
+                var sum = AnswerLoss.Sum(model, batch);
+                // Divide by the whole global batch's label count once: accumulation equals one large batch.
+                sum.div(labelCount).backward();
+                lossSum += sum.item<float>();
+                tokens += batch.Tokens;
+            }
+            var gradNorm = optimizer.ClipGradNorm(train.GradClip);
+            var lr = LearningRateSchedule.At(step, train.MaxSteps, train.Lr, train.WarmupSteps, train.Schedule);
+            optimizer.Step(lr);
+            optimizer.ZeroGrad();
+            watch.Stop();
+            elapsed += watch.Elapsed.TotalSeconds;
+            trainingSeconds += watch.Elapsed.TotalSeconds;
+            totalTokens += tokens;
+            var loss = lossSum / labelCount;
+
+            double? validation = null;
+            var last = step == train.MaxSteps;
+            if (step % train.ValCheckInterval == 0 || last)
+            {
+                validation = AnswerLoss.Mean(model, validSet, train.EvalBatchSize, device);
+                var improved = validation < state.BestValidationLoss - train.EarlyStoppingMinDelta;
+                state = state with
+                {
+                    Step = step,
+                    BestValidationLoss = improved ? validation.Value : state.BestValidationLoss,
+                    BestStep = improved ? step : state.BestStep,
+                    ValidationsWithoutImprovement = improved ? 0 : state.ValidationsWithoutImprovement + 1,
+                };
+                if (improved) SaveBest(adapter, request, "best");
+            }
+            else
+            {
+                state = state with { Step = step };
+            }
+            var record = new StepMetrics(step, loss, lr, gradNorm, tokens, tokens / Math.Max(1e-9, watch.Elapsed.TotalSeconds), validation, elapsed);
+            metrics.Add(record);
+            MetricsLog.Append(metricsPath, record);
+            progress.Update(record, state);
+            if (validation is not null)
+            {
+                checkpoints.Save(state, parameters.Select(p => KeyValuePair.Create(p.Key, (Tensor)p.Value)), optimizer, train.KeepLastCheckpoints);
+                if (train.EarlyStoppingPatience > 0 && state.ValidationsWithoutImprovement >= train.EarlyStoppingPatience && !last)
+                {
+                    stoppedEarly = true;
+                    console.MarkupLineInterpolated($"train: early stop at step {step}: no improvement in {state.ValidationsWithoutImprovement} validations");
+                    break;
+                }
+            }
+        }
+        progress.Stop();
+
+        // Outputs: the best adapter (PEFT), the full log, the curve.
+        CopyDirectory(Path.Combine(request.ScratchDirectory, "best"), Path.Combine(request.OutputDirectory, "adapter"));
+        MetricsLog.WriteFinal(request.OutputDirectory, metrics);
+        LossCurvePlot.Write(Path.Combine(request.OutputDirectory, "loss.png"), metrics, $"LoRA r={request.Config.Lora.R} on {request.BaseModelName}");
+        var summary = new TrainSummary(state.Step, state.InitialValidationLoss, state.BestValidationLoss, state.BestStep, stoppedEarly, resumedFrom,
+            adapter.TrainableParameterCount, trainingSeconds > 0 ? totalTokens / trainingSeconds : 0);
+        console.MarkupLineInterpolated(
+            $"train: validation loss {summary.InitialValidationLoss:0.0000} at step 0 -> best {summary.BestValidationLoss:0.0000} at step {summary.BestStep} ({summary.Steps} steps)");
+        return summary;
+    }
+
+    private static void SaveBest(LoraAdapter adapter, TrainRequest request, string name)
+    {
+        var target = Path.Combine(request.ScratchDirectory, name);
+        var temp = target + ".tmp";
+        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        PeftAdapter.Save(adapter, temp, request.BaseModelName);
+        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+        Directory.Move(temp, target);
+    }
+
+    private static void CopyDirectory(string source, string destination)
+    {
+        Directory.CreateDirectory(destination);
+        foreach (var file in Directory.EnumerateFiles(source))
+            File.Copy(file, Path.Combine(destination, Path.GetFileName(file)), overwrite: true);
+    }
+}
