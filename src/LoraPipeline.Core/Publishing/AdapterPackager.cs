@@ -101,7 +101,7 @@ public static class AdapterPackager
         PackageZip.Write(zipPath, folder, files, tag);
         var outer = files.Select(f => $"{tag}/{f}").Append(tag + ".zip");
         AtomicFile.WriteAllText(Path.Combine(publishDirectory, Sha256Sums.FileName), Sha256Sums.Compute(publishDirectory, outer));
-        log($"packaged {files.Count} files into {folder} and {zipPath} (adapter sha256 {adapterSha[..12]}…)");
+        log($"packaged {files.Count} files as {tag}/ and {tag}.zip (adapter sha256 {adapterSha[..12]}…)");
         return AdapterPackage.Open(publishDirectory, tag);
     }
 

@@ -32,8 +32,8 @@ internal static class GitHubErrors
         var where = $"{settings.Repository} ({settings.ApiUrl})";
         var message = e switch
         {
-            AuthorizationException =>
-                $"GitHub answered 401 Unauthorized to {action} in {where}: the token in GITHUB_TOKEN was rejected " +
+            AuthorizationException a =>
+                $"GitHub answered 401 Unauthorized ({a.Message}) to {action} in {where}: the token in GITHUB_TOKEN was rejected " +
                 "(expired, revoked, or for another GitHub host); set a valid token",
             RateLimitExceededException r =>
                 $"GitHub's rate limit was exceeded while trying to {action} in {where}; it resets at {r.Reset:u}",
