@@ -18,7 +18,7 @@ namespace LoraPipeline.Evaluation;
 /// grounding; then the gate. Writes report.json, report.md, predictions.jsonl and two PNGs. A failed gate is
 /// recorded in the committed report and makes the command exit non-zero (also when the stage is up to date).
 /// </summary>
-public sealed class EvaluateStage : IStage, IVerdictStage
+public sealed class EvaluateStage : IStage, IStageFollowUp
 {
     /// <inheritdoc />
     public string Name => "evaluate";
@@ -132,8 +132,15 @@ public sealed class EvaluateStage : IStage, IVerdictStage
         return answers;
     }
 
-    /// <inheritdoc />
-    public void EnsurePassed(string stageDirectory)
+    /// <summary>Checks the committed gate verdict after every run, also when the stage was up to date.</summary>
+    public Task FollowUpAsync(PipelineRun run, string stageDirectory, CancellationToken cancellationToken)
+    {
+        EnsurePassed(stageDirectory);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Throws <see cref="GateFailedException"/> when the report in <paramref name="stageDirectory"/> records a failed gate.</summary>
+    public static void EnsurePassed(string stageDirectory)
     {
         var path = Path.Combine(stageDirectory, EvaluationReport.JsonFile);
         using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));

@@ -22,7 +22,7 @@ public static class StageCatalog
         new("prepare", ["convert"], "documents + questions -> retrieved contexts -> prompts -> train/valid/test JSONL", () => new Data.PrepareStage()),
         new("train", ["convert", "prepare"], "LoRA training with validation, checkpoints and resume", () => new Training.TrainStage()),
         new("evaluate", ["convert", "prepare", "train"], "base vs adapter on the holdout split; report; gate", () => new Evaluation.EvaluateStage()),
-        new("publish", ["train", "evaluate"], "PEFT package, model card and GitHub release, only past the gate", null),
+        new("publish", ["convert", "prepare", "train", "evaluate"], "PEFT package, model card and GitHub release, only past the gate", () => new Publishing.PublishStage()),
         new("plan", ["convert"], "memory and hardware plan for training and serving the model", null),
         new("benchmark", ["convert", "train"], "inference latency and throughput by batch size", null),
     ];

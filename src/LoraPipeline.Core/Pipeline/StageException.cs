@@ -6,3 +6,6 @@ public class StageException(string message, Exception? inner = null) : Exception
 /// <summary>A stage whose implementation has not landed yet.</summary>
 public sealed class StageNotImplementedException(string stage)
     : StageException($"not implemented yet: {stage}");
+
+/// <summary>A stage's committed verdict failed (the evaluation gate); the message lists the reasons.</summary>
+public sealed class GateFailedException(string message) : StageException(message);

@@ -33,6 +33,8 @@ public static class StageRunner
             if (damaged is null)
             {
                 run.Console.MarkupLineInterpolated($"[green]{stage.Name}[/]: up to date ({fingerprint[..12]})");
+                if (stage is IStageFollowUp upToDateFollowUp)
+                    await upToDateFollowUp.FollowUpAsync(run, finalDirectory, cancellationToken).ConfigureAwait(false);
                 return StageOutcome.UpToDate;
             }
             run.Console.MarkupLineInterpolated($"[yellow]{stage.Name}[/]: output {damaged} changed or missing; running again");
@@ -82,6 +84,8 @@ public static class StageRunner
         }
         TryDeleteDirectory(scratch);
         run.Console.MarkupLineInterpolated($"[green]{stage.Name}[/]: done in {watch.Elapsed.TotalSeconds:0.0} s");
+        if (stage is IStageFollowUp followUp)
+            await followUp.FollowUpAsync(run, finalDirectory, cancellationToken).ConfigureAwait(false);
         return StageOutcome.Ran;
     }
 

@@ -1,0 +1,176 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using LoraPipeline.Pipeline;
+using LoraPipeline.Publishing;
+using YamlDotNet.RepresentationModel;
+
+namespace LoraPipeline.Tests.Publishing;
+
+/// <summary>The package in publish/: contents, zip, SHA256SUMS, model card, and the gate precondition. No GitHub involved.</summary>
+public class PublishPackageTests
+{
+    private const string Tag = "adapter-v0.1.0";
+    private PublishArtifacts _artifacts = null!;
+
+    [SetUp]
+    public void SetUp() => _artifacts = new PublishArtifacts();
+
+    [TearDown]
+    public void TearDown() => _artifacts.Dispose();
+
+    private static readonly Func<string, string?> NoGitHub = PublishArtifacts.Environment(null, null, null);
+
+    private string Folder => Path.Combine(_artifacts.PublishDirectory, Tag);
+
+    [Test]
+    public async Task PackageHoldsAdapterTokenizerPromptFormatCardReportAndPlots()
+    {
+        Assert.That(await _artifacts.PublishAsync(NoGitHub), Is.EqualTo(StageOutcome.Ran));
+        var files = Directory.EnumerateFiles(Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal);
+        Assert.That(files, Is.EqualTo(new[]
+        {
+            "README.md", "SHA256SUMS", "adapter_config.json", "adapter_model.safetensors", "loss.png", "metrics.png",
+            "prompt_format.json", "report.json", "report.md", "tokenizer.json", "tokenizer_config.json",
+        }));
+        Assert.That(File.ReadAllBytes(Path.Combine(Folder, "adapter_model.safetensors")), Is.EqualTo(File.ReadAllBytes(_artifacts.AdapterPath)));
+        Assert.That(File.ReadAllBytes(Path.Combine(Folder, "tokenizer.json")),
+            Is.EqualTo(File.ReadAllBytes(Path.Combine(_artifacts.Dir("convert"), "tokenizer.json"))));
+        Assert.That(File.Exists(Path.Combine(Folder, "config.json")), Is.False, "the base model's config.json is not part of an adapter package");
+    }
+
+    [Test]
+    public async Task ZipHoldsExactlyThePackageFolderAndBothSha256SumsVerify()
+    {
+        await _artifacts.PublishAsync(NoGitHub);
+        var zipPath = Path.Combine(_artifacts.PublishDirectory, Tag + ".zip");
+        using (var zip = ZipFile.OpenRead(zipPath))
+        {
+            var folderFiles = Directory.EnumerateFiles(Folder).Select(f => $"{Tag}/{Path.GetFileName(f)}").Order(StringComparer.Ordinal);
+            Assert.That(zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal), Is.EqualTo(folderFiles));
+            foreach (var entry in zip.Entries)
+            {
+                using var stream = entry.Open();
+                using var copy = new MemoryStream();
+                stream.CopyTo(copy);
+                Assert.That(copy.ToArray(), Is.EqualTo(File.ReadAllBytes(Path.Combine(_artifacts.PublishDirectory, entry.FullName))), entry.FullName);
+            }
+        }
+
+        // Independent check of both SHA256SUMS files: parse "<64 hex>  <name>" lines by hand and hash with SHA256 directly.
+        foreach (var (directory, sumsFile, expectedCount) in new[]
+                 {
+                     (_artifacts.PublishDirectory, Path.Combine(_artifacts.PublishDirectory, "SHA256SUMS"), 12),
+                     (Folder, Path.Combine(Folder, "SHA256SUMS"), 10),
+                 })
+        {
+            var lines = File.ReadAllLines(sumsFile);
+            Assert.That(lines, Has.Length.EqualTo(expectedCount), sumsFile);
+            foreach (var line in lines)
+            {
+                Assert.That(line, Does.Match("^[0-9a-f]{64}  [^ ].*$"), "sha256sum format");
+                var name = line[66..];
+                var actual = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(directory, name))));
+                Assert.That(line[..64], Is.EqualTo(actual), name);
+            }
+        }
+        Assert.That(File.ReadAllText(Path.Combine(_artifacts.PublishDirectory, "SHA256SUMS")), Does.Contain($"  {Tag}.zip\n"));
+    }
+
+    [Test]
+    public async Task PackageIsByteForByteReproducible()
+    {
+        await _artifacts.PublishAsync(NoGitHub);
+        var first = File.ReadAllBytes(Path.Combine(_artifacts.PublishDirectory, "SHA256SUMS"));
+        using var again = new PublishArtifacts();
+        var package = AdapterPackager.Build(PackageSources.FromArtifacts(_artifacts.Artifacts), again.Temp.Combine("out"), _artifacts.Run().Config, Tag);
+        Assert.That(File.ReadAllBytes(package.SumsPath), Is.EqualTo(first), "same inputs must give the same zip and files");
+    }
+
+    [Test]
+    public async Task ModelCardHasHuggingFaceFrontMatterAndTheEvaluationTable()
+    {
+        await _artifacts.PublishAsync(NoGitHub, "publish.license=mit");
+        var card = File.ReadAllText(Path.Combine(Folder, "README.md"));
+        Assert.That(card, Does.StartWith("---\n"));
+        var end = card.IndexOf("\n---\n", 4, StringComparison.Ordinal);
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(card[4..end]));
+        var front = (YamlMappingNode)yaml.Documents[0].RootNode;
+        string Scalar(string key) => ((YamlScalarNode)front[key]).Value!;
+        Assert.That(Scalar("base_model"), Is.EqualTo("acme/tiny-llama"));
+        Assert.That(Scalar("library_name"), Is.EqualTo("peft"));
+        Assert.That(Scalar("license"), Is.EqualTo("mit"));
+        Assert.That(Scalar("pipeline_tag"), Is.EqualTo("text-generation"));
+        var tags = ((YamlSequenceNode)front["tags"]).Children.Select(t => ((YamlScalarNode)t).Value);
+        Assert.That(tags, Is.SupersetOf(new[] { "lora", "peft", "rag" }));
+        Assert.That(((YamlSequenceNode)front["datasets"]).Children.Select(t => ((YamlScalarNode)t).Value), Is.EqualTo(new[] { "datasets/acme" }));
+
+        var body = card[(end + 5)..];
+        Assert.That(body, Does.Contain("| loss (lower is better) | 2.5 | 1.25 | -1.25 |"));
+        Assert.That(body, Does.Contain("| exact_match | 10 | 55 | +45 |"));
+        Assert.That(body, Does.Contain("**Gate: passed**"));
+        Assert.That(body, Does.Contain("| lora.r | 8 |"), "hyperparameters come from the config");
+        Assert.That(body, Does.Contain("PeftModel.from_pretrained(base, \"adapter-v0.1.0\")"));
+        Assert.That(body, Does.Contain("revision=\"0123456789abcdef0123456789abcdef01234567\""));
+        Assert.That(body, Does.Contain("lora generate --model <base model folder> --adapter adapter-v0.1.0"));
+        foreach (var section in new[] { "## Training setup", "## Hyperparameters", "## Evaluation", "## Intended use", "## Limits", "## How to use" })
+            Assert.That(body, Does.Contain(section));
+        Assert.That(body, Does.Contain("`llama3`"), "the prompt format used in training");
+    }
+
+    [Test]
+    public void AFailedGateIsRefusedNamingItsReasonsAndWritesNothing()
+    {
+        _artifacts.WriteReport(passed: false, reasons: ["exact_match 12.5 < eval.min_exact_match 50"], adapterSha: _artifacts.AdapterSha);
+        var e = Assert.ThrowsAsync<PublishException>(() => _artifacts.PublishAsync(NoGitHub));
+        Assert.That(e!.Message, Does.Contain("gate failed").And.Contain("exact_match 12.5 < eval.min_exact_match 50"));
+        Assert.That(Directory.Exists(_artifacts.PublishDirectory), Is.False);
+    }
+
+    [Test]
+    public void AVerdictForAnotherAdapterIsRefusedNamingBothHashes()
+    {
+        var evaluated = new string('a', 64);
+        _artifacts.WriteReport(passed: true, reasons: [], adapterSha: evaluated);
+        var e = Assert.ThrowsAsync<PublishException>(() => _artifacts.PublishAsync(NoGitHub));
+        Assert.That(e!.Message, Does.Contain(evaluated).And.Contain(_artifacts.AdapterSha));
+        Assert.That(Directory.Exists(_artifacts.PublishDirectory), Is.False);
+    }
+
+    [Test]
+    public void AReportWithoutAdapterHashIsRefused()
+    {
+        _artifacts.WriteReport(passed: true, reasons: [], adapterSha: "");
+        var e = Assert.ThrowsAsync<PublishException>(() => _artifacts.PublishAsync(NoGitHub));
+        Assert.That(e!.Message, Does.Contain("adapter_sha256"));
+    }
+
+    [Test]
+    public async Task APackageChangedAfterItWasBuiltIsNotOpenedForRelease()
+    {
+        await _artifacts.PublishAsync(NoGitHub);
+        var packaged = Path.Combine(Folder, "adapter_model.safetensors");
+        var bytes = File.ReadAllBytes(packaged);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(packaged, bytes);
+        var e = Assert.Throws<PublishException>(() => AdapterPackage.Open(_artifacts.PublishDirectory, Tag));
+        Assert.That(e!.Message, Does.Contain($"{Tag}/adapter_model.safetensors"));
+    }
+
+    [Test]
+    public async Task WithoutTokenOrRepositoryThePackageIsWrittenAndTheReleaseSkippedWithTheReason()
+    {
+        Assert.That(await _artifacts.PublishAsync(PublishArtifacts.Environment(null, null, PublishArtifacts.Repository)), Is.EqualTo(StageOutcome.Ran));
+        Assert.That(_artifacts.Console, Does.Contain("GitHub release skipped: GITHUB_TOKEN is not set"));
+        Assert.That(await _artifacts.PublishAsync(PublishArtifacts.Environment("t", null, null)), Is.EqualTo(StageOutcome.UpToDate));
+        Assert.That(_artifacts.Console, Does.Contain("GitHub release skipped: no repository is configured"));
+        Assert.That(File.Exists(Path.Combine(_artifacts.PublishDirectory, Tag + ".zip")), Is.True);
+    }
+
+    [Test]
+    public void IncludeMergedSaysItIsNotAvailableYet()
+    {
+        var e = Assert.ThrowsAsync<PublishException>(() => _artifacts.PublishAsync(NoGitHub, "publish.include_merged=true"));
+        Assert.That(e!.Message, Does.Contain("publish.include_merged"));
+    }
+}

@@ -1,0 +1,241 @@
+using LoraPipeline.Pipeline;
+using LoraPipeline.Publishing;
+using LoraPipeline.Tests.Support;
+
+namespace LoraPipeline.Tests.Publishing;
+
+/// <summary>The GitHub release through Octokit against <see cref="FakeGitHub"/>, a real HTTP server on 127.0.0.1.</summary>
+public class PublishReleaseTests
+{
+    private const string Tag = "adapter-v0.1.0";
+    private const string Token = "ghp_TESTTOKEN0123456789abcdefSECRET";
+    private static readonly string[] AssetNames = [$"{Tag}.zip", "README.md", "SHA256SUMS", "adapter_config.json", "adapter_model.safetensors"];
+
+    private PublishArtifacts _artifacts = null!;
+    private FakeGitHub _github = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _artifacts = new PublishArtifacts();
+        _github = await FakeGitHub.StartAsync(Token);
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await _github.DisposeAsync();
+        _artifacts.Dispose();
+    }
+
+    private Func<string, string?> Env(string token = Token) => PublishArtifacts.Environment(token, _github.ApiUrl);
+
+    private Task<StageOutcome> Publish(params string[] overrides) => _artifacts.PublishAsync(Env(), overrides);
+
+    private FakeRelease SingleRelease()
+    {
+        Assert.That(_github.Releases, Has.Count.EqualTo(1));
+        return _github.Releases[0];
+    }
+
+    private string Local(string asset) => asset is "SHA256SUMS" || asset.EndsWith(".zip")
+        ? Path.Combine(_artifacts.PublishDirectory, asset)
+        : Path.Combine(_artifacts.PublishDirectory, Tag, asset);
+
+    private void AssertAssetsEqualLocalFiles(FakeRelease release)
+    {
+        Assert.That(release.Assets.Select(a => a.Name).Order(StringComparer.Ordinal), Is.EqualTo(AssetNames.Order(StringComparer.Ordinal)));
+        foreach (var asset in release.Assets)
+            Assert.That(asset.Content, Is.EqualTo(File.ReadAllBytes(Local(asset.Name))), asset.Name);
+    }
+
+    [Test]
+    public async Task FirstPublishCreatesTheReleaseAndUploadsByteEqualAssetsToTheUploadUrl()
+    {
+        Assert.That(await Publish(), Is.EqualTo(StageOutcome.Ran));
+        var release = SingleRelease();
+        Assert.That(release.TagName, Is.EqualTo(Tag));
+        Assert.That(release.Name, Is.EqualTo(Tag));
+        Assert.That(release.Draft, Is.False);
+        Assert.That(release.Prerelease, Is.False);
+        Assert.That(release.Repository, Is.EqualTo(PublishArtifacts.Repository));
+        AssertAssetsEqualLocalFiles(release);
+        Assert.That(release.Assets.Single(a => a.Name.EndsWith(".zip")).ContentType, Is.EqualTo("application/zip"));
+
+        Assert.That(release.Body, Does.Contain("**Gate: passed**"));
+        Assert.That(release.Body, Does.Contain("| exact_match | 10 | 55 | +45 |"));
+        var manifest = ReleaseManifest.Parse(release.Body)!;
+        Assert.That(manifest.AdapterSha256, Is.EqualTo(_artifacts.AdapterSha));
+        Assert.That(manifest.Assets.Keys, Is.EquivalentTo(AssetNames));
+
+        var requests = _github.Requests;
+        Assert.That(requests.Count(r => r.IsUpload), Is.EqualTo(5), "uploads go to the release's upload_url");
+        Assert.That(requests.Where(r => !r.IsUpload).Select(r => r.Path), Is.All.StartsWith("/api/v3/repos/acme/rag-adapters/releases"),
+            "GITHUB_API_URL is the base address of every API call");
+        Assert.That(requests.Select(r => r.Authorization), Is.All.EqualTo($"token {Token}").IgnoreCase.Or.EqualTo($"Bearer {Token}").IgnoreCase);
+        Assert.That(requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/releases")), Is.EqualTo(1));
+        Assert.That(_artifacts.Console, Does.Contain($"release {Tag} created"));
+    }
+
+    [Test]
+    public async Task ReRunningIsIdempotentAndOnlyReads()
+    {
+        await Publish();
+        var ids = SingleRelease().Assets.Select(a => a.Id).ToList();
+        _github.ClearRequests();
+
+        Assert.That(await Publish(), Is.EqualTo(StageOutcome.UpToDate), "the package is up to date, the release is still checked");
+        var release = SingleRelease();
+        Assert.That(release.Assets.Select(a => a.Id), Is.EqualTo(ids), "no asset re-uploaded");
+        AssertAssetsEqualLocalFiles(release);
+        var requests = _github.Requests;
+        Assert.That(requests.Where(r => r.Mutating), Is.Empty, string.Join("\n", requests.Select(r => $"{r.Method} {r.Path}")));
+        Assert.That(requests, Has.Count.EqualTo(2), "get release by tag, list its assets");
+        Assert.That(_artifacts.Console, Does.Contain("0 uploaded, 0 replaced, 5 unchanged, 0 deleted"));
+    }
+
+    [Test]
+    public async Task AChangedAssetIsReplacedAndTheOthersLeftAlone()
+    {
+        await Publish();
+        var before = SingleRelease().Assets.ToDictionary(a => a.Name, a => a.Id);
+        _github.ClearRequests();
+
+        // Same adapter, new model card (licence): README.md, SHA256SUMS and the zip change; the adapter files do not.
+        Assert.That(await Publish("publish.license=mit"), Is.EqualTo(StageOutcome.Ran));
+        var release = SingleRelease();
+        AssertAssetsEqualLocalFiles(release);
+        var after = release.Assets.ToDictionary(a => a.Name, a => a.Id);
+        Assert.That(after["adapter_model.safetensors"], Is.EqualTo(before["adapter_model.safetensors"]));
+        Assert.That(after["adapter_config.json"], Is.EqualTo(before["adapter_config.json"]));
+        foreach (var changed in new[] { "README.md", "SHA256SUMS", $"{Tag}.zip" })
+            Assert.That(after[changed], Is.Not.EqualTo(before[changed]), changed);
+        var requests = _github.Requests;
+        Assert.That(requests.Count(r => r.Method == "DELETE"), Is.EqualTo(3));
+        Assert.That(requests.Count(r => r.IsUpload), Is.EqualTo(3));
+        Assert.That(requests.Count(r => r.Method == "PATCH"), Is.EqualTo(1), "the notes record the new hashes");
+        Assert.That(requests.Count(r => r.Method == "POST" && !r.IsUpload), Is.Zero, "no second release");
+        Assert.That(ReleaseManifest.Parse(release.Body)!.Assets["README.md"].Sha256,
+            Is.EqualTo(FileHashing.Sha256File(Local("README.md"))));
+    }
+
+    [Test]
+    public async Task AnAssetChangedOnTheServerIsReplaced()
+    {
+        await Publish();
+        var asset = SingleRelease().Assets.Single(a => a.Name == "adapter_config.json");
+        asset.Content = [.. asset.Content.Take(asset.Content.Length - 1)]; // an interrupted earlier upload, for example
+        _github.ClearRequests();
+        await Publish();
+        AssertAssetsEqualLocalFiles(SingleRelease());
+        Assert.That(_github.Requests.Count(r => r.IsUpload), Is.EqualTo(1));
+        Assert.That(_github.Requests.Count(r => r.Method == "DELETE"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task ATagWithDifferentContentIsRefusedWithoutOverwriteAndReplacedWithIt()
+    {
+        await Publish();
+        var oldSha = _artifacts.AdapterSha;
+        _artifacts.WriteAdapter(seed: 2);
+        _artifacts.WriteReport(passed: true, reasons: [], adapterSha: _artifacts.AdapterSha);
+        _github.ClearRequests();
+
+        var e = Assert.ThrowsAsync<PublishException>(() => Publish());
+        Assert.That(e!.Message, Does.Contain("already exists").And.Contain("publish.overwrite=true")
+            .And.Contain(oldSha).And.Contain(_artifacts.AdapterSha));
+        Assert.That(_github.Requests.Where(r => r.Mutating), Is.Empty);
+
+        Assert.That(await Publish("publish.overwrite=true"), Is.EqualTo(StageOutcome.UpToDate));
+        var release = SingleRelease();
+        AssertAssetsEqualLocalFiles(release);
+        Assert.That(ReleaseManifest.Parse(release.Body)!.AdapterSha256, Is.EqualTo(_artifacts.AdapterSha));
+    }
+
+    [Test]
+    public async Task AReleaseMadeByHandForTheTagIsRefusedWithoutOverwriteAndItsStrayAssetsRemovedWithIt()
+    {
+        var manual = _github.AddRelease(PublishArtifacts.Repository, Tag, "hand-written notes");
+        _github.AddAsset(manual, "notes.txt", "hello"u8.ToArray());
+        var e = Assert.ThrowsAsync<PublishException>(() => Publish());
+        Assert.That(e!.Message, Does.Contain("already exists").And.Contain("no LoraPipeline manifest"));
+
+        await Publish("publish.overwrite=true");
+        var release = SingleRelease();
+        Assert.That(release.Id, Is.EqualTo(manual.Id), "the release is updated in place");
+        AssertAssetsEqualLocalFiles(release);
+    }
+
+    [Test]
+    public async Task DraftsAreFoundAgainInsteadOfDuplicated()
+    {
+        await Publish("publish.draft=true", "publish.prerelease=true");
+        var release = SingleRelease();
+        Assert.That(release.Draft, Is.True);
+        Assert.That(release.Prerelease, Is.True);
+        _github.ClearRequests();
+        await Publish("publish.draft=true", "publish.prerelease=true");
+        SingleRelease();
+        Assert.That(_github.Requests.Where(r => r.Mutating), Is.Empty);
+
+        await Publish("publish.prerelease=true"); // publishing the draft
+        Assert.That(SingleRelease().Draft, Is.False);
+    }
+
+    [Test]
+    public async Task A401IsAnsweredWithAClearErrorThatHoldsNoToken()
+    {
+        _github.EchoCredentialsOn401 = true;
+        var e = Assert.ThrowsAsync<PublishException>(() => _artifacts.PublishAsync(Env("ghp_WRONGTOKEN_shouldneverbeprinted")));
+        Assert.That(e!.Message, Does.Contain("401 Unauthorized").And.Contain("GITHUB_TOKEN").And.Contain(PublishArtifacts.Repository));
+        foreach (var text in new[] { e.Message, e.ToString(), _artifacts.Console })
+            Assert.That(text, Does.Not.Contain("ghp_WRONGTOKEN_shouldneverbeprinted"));
+        Assert.That(e.ToString(), Does.Contain("***"), "the echoed token is masked");
+    }
+
+    [Test]
+    public void A422IsAnsweredWithAClearErrorNamingTheField()
+    {
+        _github.Fail("POST", "/releases", 422, new
+        {
+            message = "Validation Failed",
+            errors = new[] { new { resource = "Release", code = "invalid", field = "target_commitish" } },
+        });
+        var e = Assert.ThrowsAsync<PublishException>(() => Publish());
+        Assert.That(e!.Message, Does.Contain("422").And.Contain("create release adapter-v0.1.0").And.Contain("Release target_commitish invalid"));
+        Assert.That(_github.Releases, Is.Empty);
+    }
+
+    [Test]
+    public async Task TheTokenAppearsInNoOutputOfTheCommandLine()
+    {
+        // The real `lora publish` process: success, then a rejected token, with stdout and stderr captured.
+        var config = _artifacts.Temp.Combine("test.yaml");
+        File.WriteAllText(config, "publish:\n  version: 0.1.0\n");
+        var environment = new Dictionary<string, string?>
+        {
+            ["GITHUB_TOKEN"] = Token, ["GITHUB_API_URL"] = _github.ApiUrl, ["GITHUB_REPOSITORY"] = PublishArtifacts.Repository,
+        };
+        var ok = LoraProcess.Run(_artifacts.Temp.Path, environment, "publish", "--config", config, "--artifacts", _artifacts.Artifacts);
+        Assert.That(ok.ExitCode, Is.EqualTo(0), ok.Output);
+        Assert.That(ok.Output, Does.Contain($"release {Tag} created"));
+        AssertAssetsEqualLocalFiles(SingleRelease());
+
+        _github.EchoCredentialsOn401 = true;
+        environment["GITHUB_TOKEN"] = "ghp_OTHERSECRET987";
+        var rejected = LoraProcess.Run(_artifacts.Temp.Path, environment, "publish", "--config", config, "--artifacts", _artifacts.Artifacts);
+        Assert.That(rejected.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(rejected.Output, Does.Contain("401 Unauthorized"));
+        Assert.That(ok.Output + rejected.Output, Does.Not.Contain(Token).And.Not.Contain("ghp_OTHERSECRET987"));
+        await Task.CompletedTask;
+    }
+
+    [Test]
+    public void SettingsAndTokenNeverPrintTheToken()
+    {
+        var settings = GitHubSettings.Resolve(new Configuration.PublishOptions(), PublishArtifacts.Environment(Token, _github.ApiUrl), out _)!;
+        Assert.That(settings.ToString(), Does.Not.Contain(Token));
+        Assert.That(settings.Token.ToString(), Does.Not.Contain(Token));
+        Assert.That(settings.ApiUrl.AbsoluteUri, Is.EqualTo(_github.ApiUrl + "/"));
+    }
+}
