@@ -24,7 +24,19 @@ public static class LoraProcess
         return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "lora.dll");
     }
 
-    public static Result Run(string workingDirectory, IDictionary<string, string?>? environment = null, params string[] args)
+    /// <summary>Starts the CLI without waiting (output is redirected and drained in the background).</summary>
+    public static Process Start(string workingDirectory, IDictionary<string, string?>? environment, params string[] args)
+    {
+        var start = StartInfo(workingDirectory, environment, args);
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static ProcessStartInfo StartInfo(string workingDirectory, IDictionary<string, string?>? environment, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -39,6 +51,12 @@ public static class LoraProcess
         start.Environment["COLUMNS"] = "200";
         if (environment is not null)
             foreach (var (key, value) in environment) start.Environment[key] = value;
+        return start;
+    }
+
+    public static Result Run(string workingDirectory, IDictionary<string, string?>? environment = null, params string[] args)
+    {
+        var start = StartInfo(workingDirectory, environment, args);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
