@@ -56,6 +56,19 @@ public sealed record InferenceEstimate(long WeightBytes, long KvBytesPerToken, i
         return Math.Max(attention, mlp) + tokens * e * h + 4L * batch * config.VocabSize;
     }
 
+    /// <summary>
+    /// Tensor bytes of one prefill of <paramref name="batch"/> sequences of <paramref name="tokens"/> tokens into a KV
+    /// cache sized for exactly those tokens: weights + KV cache + prefill working set, plus the allocator workspace
+    /// share of <see cref="FrameworkOverhead"/> (no process constant). This is what <c>lora bench memory</c> compares
+    /// with the measured peak resident increase.
+    /// </summary>
+    public static long PrefillProcessBytes(ModelConfig config, int elementBytes, int batch, int tokens)
+    {
+        var tensors = config.ParameterCount() * elementBytes + KvBytes(config, elementBytes) * batch * tokens +
+                      PrefillBytes(config, elementBytes, (long)batch * tokens, tokens, batch);
+        return tensors + FrameworkOverhead.Workspace(tensors);
+    }
+
     /// <summary>Serving estimate for one sequence of <paramref name="contextLength"/> tokens in <paramref name="elementBytes"/>-byte weights.</summary>
     public static InferenceEstimate Compute(ModelConfig config, int elementBytes, int contextLength) =>
         new(config.ParameterCount() * elementBytes, KvBytes(config, elementBytes), contextLength,
