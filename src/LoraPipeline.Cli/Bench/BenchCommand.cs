@@ -11,6 +11,7 @@ internal static class BenchCommand
         command.Subcommands.Add(LoadBenchCommand.Create());
         command.Subcommands.Add(KvBenchCommand.Create());
         command.Subcommands.Add(MemoryBenchCommand.Create());
+        command.Subcommands.Add(InferBenchCommand.Create());
         return command;
     }
 }
