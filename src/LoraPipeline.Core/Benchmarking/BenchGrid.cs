@@ -9,7 +9,7 @@ public sealed record BenchGrid(IReadOnlyList<int> BatchSizes, IReadOnlyList<int>
     /// <summary>The whitepaper's grid: batch 1–16, prompts of 128 and 1024 tokens.</summary>
     public static BenchGrid Full { get; } = new([1, 2, 4, 8, 16], [128, 1024], 32);
 
-    /// <summary>The Benchmark stage's default: small enough for a tiny model on two cores in seconds.</summary>
+    /// <summary>A small grid (the <c>bench</c> section's default): seconds for the tiny model on two cores.</summary>
     public static BenchGrid Small { get; } = new([1, 2, 4], [32, 128], 16);
 
     /// <summary>Throws <see cref="ArgumentException"/> for empty lists or non-positive values.</summary>

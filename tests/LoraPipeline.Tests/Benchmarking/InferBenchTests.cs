@@ -38,4 +38,24 @@ public sealed class InferBenchTests
         Assert.That(UseCaseTargets.OfflineBatch.IsMetBy(slow), Is.True);
         Assert.That(UseCaseTargets.OfflineBatch.IsMetBy(fast), Is.False);
     }
+
+    [Test]
+    public void PlanAndBenchmarkStagesRunOnTheConvertedTinyModel()
+    {
+        using var temp = new TempDirectory("plan-bench");
+        var artifacts = temp.Combine("artifacts");
+        string[] Args(string stage) => [stage, "--config", RepositoryPaths.Combine("configs", "default.yaml"), "--artifacts", artifacts,
+            "--set", "bench.batch_sizes=[1, 2]", "--set", "bench.prompt_lengths=[8]", "--set", "bench.new_tokens=3"];
+        foreach (var stage in new[] { "download", "convert", "plan", "benchmark" })
+        {
+            var result = LoraProcess.Run(RepositoryPaths.Root, null, Args(stage));
+            Assert.That(result.ExitCode, Is.EqualTo(0), $"{stage}: {result.Output}");
+        }
+        Assert.That(File.ReadAllText(Path.Combine(artifacts, "plan", "plan.md")), Does.Contain("H100 80GB"));
+        Assert.That(JsonNode.Parse(File.ReadAllText(Path.Combine(artifacts, "plan", "plan.json")))!["devices"]!.AsArray(), Has.Count.GreaterThanOrEqualTo(6));
+        Assert.That(JsonNode.Parse(File.ReadAllText(Path.Combine(artifacts, "benchmark", "bench.json")))!["points"]!.AsArray(), Has.Count.EqualTo(2));
+        Assert.That(File.Exists(Path.Combine(artifacts, "benchmark", "latency-throughput.png")));
+        var again = LoraProcess.Run(RepositoryPaths.Root, null, Args("plan"));
+        Assert.That(again.Output, Does.Contain("plan: up to date"));
+    }
 }
