@@ -10,6 +10,7 @@ foreach (var entry in StageCatalog.All)
     {
         "download" => new DownloadCommand(),
         "convert" => new ConvertCommand(),
+        "plan" => new PlanCommand(),
         _ => null,
     }));
 root.Subcommands.Add(ConfigCommand.Create());

@@ -24,6 +24,9 @@ public sealed class PipelineConfig
     /// <summary>Packaging and the GitHub release.</summary>
     public PublishOptions Publish { get; set; } = new();
 
+    /// <summary>The Benchmark stage's grid.</summary>
+    public BenchOptions Bench { get; set; } = new();
+
     /// <summary>Checks that involve more than one key; throws <see cref="ConfigException"/>.</summary>
     internal void Validate(string source)
     {

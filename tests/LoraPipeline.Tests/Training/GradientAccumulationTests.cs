@@ -35,7 +35,7 @@ public class GradientAccumulationTests
         // Non-zero B so that gradients reach A as well.
         using (no_grad())
             foreach (var (name, p) in adapter.NamedParameters().Where(p => p.Key.Contains("lora_B")))
-                p.copy_(randn(p.shape, generator: new TorchSharp.torch.Generator(name.Length)) * 0.1);
+                p.copy_(randn(p.shape, generator: new TorchSharp.torch.Generator((ulong)name.Length)) * 0.1);
         model.train();
         var total = Records.Sum(r => r.InputIds.Count - r.LabelStart);
         for (var start = 0; start < Records.Length; start += micro)

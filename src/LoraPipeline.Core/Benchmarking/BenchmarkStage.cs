@@ -1,0 +1,51 @@
+using Spectre.Console;
+using LoraPipeline.Configuration;
+using LoraPipeline.Modeling;
+using LoraPipeline.Pipeline;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Benchmarking;
+
+/// <summary>
+/// The Benchmark stage: <c>benchmark/bench.json</c> and <c>benchmark/latency-throughput.png</c> for the converted
+/// base model on the CPU in <c>train.precision</c>, over the <c>bench</c> section's grid (small by default;
+/// <c>lora bench infer</c> defaults to the full grid). Hook: once the Train stage lands, load its adapter here (merged or not) and add
+/// <c>train</c> to <see cref="Upstream"/>, as the stage catalogue already lists.
+/// </summary>
+public sealed class BenchmarkStage : IStage
+{
+
+    /// <inheritdoc />
+    public string Name => "benchmark";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Upstream => ["convert"];
+
+    /// <inheritdoc />
+    public object ConfigSection(PipelineConfig config) => new { config.Train.Precision, config.Bench };
+
+    /// <summary>The grid the <c>bench</c> section describes.</summary>
+    public static BenchGrid Grid(PipelineConfig config) =>
+        new(config.Bench.BatchSizes.ToList(), config.Bench.PromptLengths.ToList(), config.Bench.NewTokens);
+
+    /// <inheritdoc />
+    public Task RunAsync(StageContext context, CancellationToken cancellationToken)
+    {
+        var grid = Grid(context.Config);
+        try
+        {
+            grid.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new StageException($"bench: {e.Message}", e);
+        }
+        var dtype = context.Config.Train.Precision == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        using var model = LlamaModel.Load(context.UpstreamDirectory("convert"), dtype, CPU);
+        var points = InferenceBenchmark.Run(model, grid,
+            p => context.Console.WriteLine($"benchmark: prompt {p.PromptLength}, batch {p.BatchSize}: {p.TokenMilliseconds:0.00} ms/token"));
+        BenchReport.Print(context.Console, points);
+        BenchReport.Write(context.OutputDirectory, context.Config.Model.Source, points, $"CPU ({get_num_threads()} threads, {dtype})");
+        return Task.CompletedTask;
+    }
+}

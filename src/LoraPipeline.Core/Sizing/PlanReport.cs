@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LoraPipeline.Pipeline;
+
+namespace LoraPipeline.Sizing;
+
+/// <summary>Writes a <see cref="HardwarePlan"/> as <c>plan.json</c> (bytes, snake_case keys) and <c>plan.md</c>.</summary>
+public static class PlanReport
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    /// <summary>The plan as JSON text.</summary>
+    public static string ToJson(HardwarePlan plan)
+    {
+        var c = plan.Config;
+        var document = new
+        {
+            Model = plan.Model,
+            Architecture = c.ArchitectureName,
+            Parameters = plan.Training.FrozenParameters,
+            Settings = new
+            {
+                plan.Inputs.SeqLength,
+                plan.Inputs.MicroBatchSize,
+                plan.Inputs.LoraR,
+                plan.Inputs.TargetModules,
+                Dtype = plan.Inputs.Dtype.ToString().ToLowerInvariant(),
+                plan.Inputs.Recompute,
+                LossTokensPerSequence = plan.Inputs.LossTokens ?? plan.Inputs.SeqLength,
+            },
+            Assumptions = new
+            {
+                GpuConstantBytes = FrameworkOverhead.GpuConstantBytes,
+                CpuConstantBytes = HardwarePlan.CpuConstantBytes,
+                FrameworkOverhead.WorkspaceShare,
+                Attention = "fused kernel (no seq x seq scores kept)",
+                TensorParallel = "weights, adapter state, activations (sequence parallel) and KV cache split evenly",
+            },
+            Training = Training(plan.Training),
+            TrainingWithoutRecompute = Training(plan.TrainingWithoutRecompute),
+            TrainingWithRecompute = Training(plan.TrainingWithRecompute),
+            Serving = new
+            {
+                plan.Serving.WeightBytes,
+                plan.Serving.KvBytesPerToken,
+                plan.Serving.ContextLength,
+                plan.Serving.KvBytesPerSequence,
+                plan.Serving.PrefillWorkspaceBytes,
+            },
+            Devices = plan.Devices,
+        };
+        return JsonSerializer.Serialize(document, Json) + "\n";
+    }
+
+    private static object Training(TrainingEstimate t) => new
+    {
+        t.Recompute,
+        t.FrozenParameters,
+        t.FrozenWeightBytes,
+        t.AdapterParameters,
+        t.AdapterWeightBytes,
+        t.AdapterGradientBytes,
+        t.OptimizerStateBytes,
+        t.ActivationBytes,
+        t.TensorBytes,
+        OneGpuBytes = t.PerGpuBytes(1),
+    };
+
+    /// <summary>The plan as Markdown.</summary>
+    public static string ToMarkdown(HardwarePlan plan)
+    {
+        var i = plan.Inputs;
+        var b = new StringBuilder();
+        b.AppendLine(CultureInfo.InvariantCulture, $"# Hardware plan: {plan.Model}");
+        b.AppendLine();
+        b.AppendLine(CultureInfo.InvariantCulture,
+            $"{plan.Config.ArchitectureName}, {MemoryText.Parameters(plan.Training.FrozenParameters)} parameters; " +
+            $"{i.Dtype.ToString().ToLowerInvariant()}, sequence {i.SeqLength}, micro batch {i.MicroBatchSize}, LoRA r {i.LoraR} on " +
+            $"{string.Join(", ", i.TargetModules)}, recomputation {(i.Recompute ? "on" : "off")}, logits for {i.LossTokens?.ToString(CultureInfo.InvariantCulture) ?? "every"} token(s) per sequence.");
+        b.AppendLine();
+        b.AppendLine("## Training (one replica)");
+        b.AppendLine();
+        b.AppendLine("| part | without recomputation | with recomputation |");
+        b.AppendLine("| --- | ---: | ---: |");
+        var (o, r) = (plan.TrainingWithoutRecompute, plan.TrainingWithRecompute);
+        Row(b, $"frozen weights ({i.Dtype.ToString().ToLowerInvariant()})", o.FrozenWeightBytes, r.FrozenWeightBytes);
+        Row(b, $"adapter weights (f32, {MemoryText.Parameters(o.AdapterParameters)})", o.AdapterWeightBytes, r.AdapterWeightBytes);
+        Row(b, "adapter gradients (f32)", o.AdapterGradientBytes, r.AdapterGradientBytes);
+        Row(b, "AdamW moments (f32)", o.OptimizerStateBytes, r.OptimizerStateBytes);
+        Row(b, "activations", o.ActivationBytes, r.ActivationBytes);
+        Row(b, "one GPU incl. 1 GiB constant + 10 % workspace", o.PerGpuBytes(1), r.PerGpuBytes(1));
+        b.AppendLine();
+        b.AppendLine("## Serving");
+        b.AppendLine();
+        var s = plan.Serving;
+        b.AppendLine(CultureInfo.InvariantCulture,
+            $"Weights {MemoryText.Bytes(s.WeightBytes)}; KV cache {s.KvBytesPerToken / 1024.0:0.#} KiB per token, " +
+            $"{MemoryText.Bytes(s.KvBytesPerSequence)} per sequence of {s.ContextLength} tokens; prefill workspace {MemoryText.Bytes(s.PrefillWorkspaceBytes)}.");
+        b.AppendLine();
+        b.AppendLine("## Devices");
+        b.AppendLine();
+        b.AppendLine("| device | train on one | train GPUs, no recompute (TP) | train GPUs, recompute (TP) | serve on one | serve GPUs (TP) | sequences at context |");
+        b.AppendLine("| --- | --- | ---: | ---: | --- | ---: | ---: |");
+        foreach (var d in plan.Devices)
+            b.AppendLine(CultureInfo.InvariantCulture,
+                $"| {d.Device} | {Fits(d.TrainFitsOne, d.TrainBytesOne)} | {MemoryText.Count(d.TrainGpus, d.IsGpu)} | {MemoryText.Count(d.TrainGpusRecompute, d.IsGpu)} | " +
+                $"{Fits(d.ServeFitsOne, d.ServeBytesOne)} | {MemoryText.Count(d.ServeGpus, d.IsGpu)} | {d.ServeSequences} |");
+        b.AppendLine();
+        b.AppendLine("Activations are counted tensor by tensor (see `Sizing/ActivationModel.cs`); tensor parallelism splits " +
+                     "weights, adapter state, activations (sequence parallel) and KV cache evenly, each GPU paying the 1 GiB constant. " +
+                     "\"this machine's RAM\" uses a 0.5 GiB process constant and no tensor parallelism.");
+        return b.ToString();
+    }
+
+    /// <summary>Writes <c>plan.json</c> and <c>plan.md</c> into <paramref name="directory"/> atomically.</summary>
+    public static void Write(HardwarePlan plan, string directory)
+    {
+        AtomicFile.WriteAllText(Path.Combine(directory, "plan.json"), ToJson(plan));
+        AtomicFile.WriteAllText(Path.Combine(directory, "plan.md"), ToMarkdown(plan));
+    }
+
+    private static string Fits(bool fits, long bytes) => $"{(fits ? "yes" : "no")} ({MemoryText.Bytes(bytes)})";
+
+    private static void Row(StringBuilder b, string name, long without, long with) =>
+        b.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {MemoryText.Bytes(without)} | {MemoryText.Bytes(with)} |");
+}

@@ -1,0 +1,36 @@
+using LoraPipeline.Checkpoints;
+using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
+
+namespace LoraPipeline.Sizing;
+
+/// <summary>The Plan stage: <c>plan/plan.json</c> and <c>plan/plan.md</c> for the converted model and the config's
+/// training settings (recomputation is reported both ways; the headline uses it off).</summary>
+public sealed class PlanStage : IStage
+{
+    /// <inheritdoc />
+    public string Name => "plan";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Upstream => ["convert"];
+
+    /// <inheritdoc />
+    public object ConfigSection(PipelineConfig config) => SizingInputs.FromConfig(config);
+
+    /// <inheritdoc />
+    public Task RunAsync(StageContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var config = PlanModelConfig.Load(context.UpstreamDirectory("convert"));
+            var plan = HardwarePlan.Compute(context.Config.Model.Source, config, SizingInputs.FromConfig(context.Config));
+            PlanTable.Write(context.Console, plan);
+            PlanReport.Write(plan, context.OutputDirectory);
+        }
+        catch (Exception e) when (e is CheckpointException or ArgumentException)
+        {
+            throw new StageException(e.Message, e);
+        }
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,34 @@
+using Spectre.Console;
+
+namespace LoraPipeline.Sizing;
+
+/// <summary>Prints a <see cref="HardwarePlan"/> as console tables.</summary>
+public static class PlanTable
+{
+    /// <summary>Writes the plan's summary and device table to <paramref name="console"/>.</summary>
+    public static void Write(IAnsiConsole console, HardwarePlan plan)
+    {
+        var t = plan.Training;
+        console.WriteLine(
+            $"{plan.Model}: {MemoryText.Parameters(t.FrozenParameters)} parameters, adapters {MemoryText.Parameters(t.AdapterParameters)}; " +
+            $"training tensors {MemoryText.Bytes(t.TensorBytes)} (weights {MemoryText.Bytes(t.FrozenWeightBytes)}, adapter state " +
+            $"{MemoryText.Bytes(t.AdapterWeightBytes + t.AdapterGradientBytes + t.OptimizerStateBytes)}, activations {MemoryText.Bytes(t.ActivationBytes)}" +
+            $"{(t.Recompute ? " with recomputation" : "")}; without recomputation {MemoryText.Bytes(plan.TrainingWithoutRecompute.ActivationBytes)}, " +
+            $"with {MemoryText.Bytes(plan.TrainingWithRecompute.ActivationBytes)})");
+        var s = plan.Serving;
+        console.WriteLine(
+            $"serving: weights {MemoryText.Bytes(s.WeightBytes)}, KV cache {s.KvBytesPerToken / 1024.0:0.#} KiB/token, " +
+            $"{MemoryText.Bytes(s.KvBytesPerSequence)} per sequence of {s.ContextLength} tokens");
+        var table = new Table().AddColumns("device", "train on one", "train GPUs, no recompute (TP)", "train GPUs, recompute (TP)", "serve on one", "serve GPUs (TP)", "sequences");
+        foreach (var d in plan.Devices)
+            table.AddRow(
+                Markup.Escape(d.Device),
+                $"{(d.TrainFitsOne ? "yes" : "no")} ({MemoryText.Bytes(d.TrainBytesOne)})",
+                MemoryText.Count(d.TrainGpus, d.IsGpu),
+                MemoryText.Count(d.TrainGpusRecompute, d.IsGpu),
+                $"{(d.ServeFitsOne ? "yes" : "no")} ({MemoryText.Bytes(d.ServeBytesOne)})",
+                MemoryText.Count(d.ServeGpus, d.IsGpu),
+                d.ServeSequences.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        console.Write(table);
+    }
+}

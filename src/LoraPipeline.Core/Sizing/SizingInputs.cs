@@ -1,0 +1,49 @@
+using LoraPipeline.Configuration;
+
+namespace LoraPipeline.Sizing;
+
+/// <summary>The settings an estimate depends on besides the model's shapes.</summary>
+public sealed record SizingInputs
+{
+    /// <summary>Tokens per training sequence (<c>data.max_seq_length</c>); also the serving context length.</summary>
+    public required int SeqLength { get; init; }
+
+    /// <summary>Sequences per forward pass (<c>train.micro_batch_size</c>).</summary>
+    public required int MicroBatchSize { get; init; }
+
+    /// <summary>LoRA rank r (<c>lora.r</c>).</summary>
+    public required int LoraR { get; init; }
+
+    /// <summary>Adapted modules (<c>lora.target_modules</c>): short names such as <c>q_proj</c> or regular expressions.</summary>
+    public required IReadOnlyList<string> TargetModules { get; init; }
+
+    /// <summary>Whether the adapters apply dropout (<c>lora.dropout</c> &gt; 0), which keeps a mask per adapted input.</summary>
+    public bool AdapterDropout { get; init; } = true;
+
+    /// <summary>Dtype of the frozen weights and of activations (<c>train.precision</c>); adapters are always float32.</summary>
+    public required DType Dtype { get; init; }
+
+    /// <summary>Whether each decoder layer's activations are recomputed in the backward pass (activation checkpointing).</summary>
+    public bool Recompute { get; init; }
+
+    /// <summary>
+    /// Tokens per sequence that get full-vocabulary logits in training: null for every token (a plain
+    /// cross-entropy over the whole sequence), or the answer tokens when the loss is computed in chunks over
+    /// answer positions only.
+    /// </summary>
+    public int? LossTokens { get; init; }
+
+    /// <summary>Bytes of one element of the frozen weights and activations.</summary>
+    public int ElementBytes => Dtype == DType.Bf16 ? 2 : 4;
+
+    /// <summary>The inputs a pipeline config implies (recomputation off; override with <c>with</c>).</summary>
+    public static SizingInputs FromConfig(PipelineConfig config) => new()
+    {
+        SeqLength = config.Data.MaxSeqLength,
+        MicroBatchSize = config.Train.MicroBatchSize,
+        LoraR = config.Lora.R,
+        TargetModules = config.Lora.TargetModules.ToList(),
+        AdapterDropout = config.Lora.Dropout > 0,
+        Dtype = config.Train.Precision,
+    };
+}

@@ -1,0 +1,49 @@
+using LoraPipeline.Checkpoints;
+
+namespace LoraPipeline.Sizing;
+
+/// <summary>Memory of one LoRA training replica, by part (bytes), before framework overhead.</summary>
+/// <param name="FrozenParameters">Parameters of the base model.</param>
+/// <param name="FrozenWeightBytes">Frozen weights in the training dtype.</param>
+/// <param name="AdapterParameters">LoRA parameters: layers × Σ r·(in + out) over the adapted projections.</param>
+/// <param name="AdapterWeightBytes">Adapter weights in float32 (4 bytes each).</param>
+/// <param name="AdapterGradientBytes">Their float32 gradients.</param>
+/// <param name="OptimizerStateBytes">AdamW's two float32 moments.</param>
+/// <param name="ActivationBytes">Activations kept for backward (see <see cref="ActivationModel"/>).</param>
+/// <param name="Recompute">Whether activations are recomputed per layer.</param>
+public sealed record TrainingEstimate(
+    long FrozenParameters,
+    long FrozenWeightBytes,
+    long AdapterParameters,
+    long AdapterWeightBytes,
+    long AdapterGradientBytes,
+    long OptimizerStateBytes,
+    long ActivationBytes,
+    bool Recompute)
+{
+    /// <summary>All tensors of one replica.</summary>
+    public long TensorBytes => FrozenWeightBytes + AdapterWeightBytes + AdapterGradientBytes + OptimizerStateBytes + ActivationBytes;
+
+    /// <summary>Bytes on each of <paramref name="tensorParallel"/> GPUs: tensors split evenly (weights, adapter state,
+    /// and activations, assuming sequence parallelism), plus workspace and the per-GPU constant.</summary>
+    public long PerGpuBytes(int tensorParallel) =>
+        FrameworkOverhead.DeviceBytes(CeilDiv(TensorBytes, tensorParallel));
+
+    /// <summary>Estimates a replica for <paramref name="config"/> and <paramref name="inputs"/>.</summary>
+    public static TrainingEstimate Compute(ModelConfig config, SizingInputs inputs)
+    {
+        var parameters = config.ParameterCount();
+        var adapters = AdapterShapes.ParameterCount(config, inputs.TargetModules, inputs.LoraR);
+        return new TrainingEstimate(
+            parameters,
+            parameters * inputs.ElementBytes,
+            adapters,
+            4 * adapters,
+            4 * adapters,
+            8 * adapters,
+            ActivationModel.TrainingBytes(config, inputs),
+            inputs.Recompute);
+    }
+
+    internal static long CeilDiv(long a, long b) => (a + b - 1) / b;
+}
