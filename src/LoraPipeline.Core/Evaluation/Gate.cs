@@ -12,7 +12,7 @@ namespace LoraPipeline.Evaluation;
 public static class Gate
 {
     /// <summary>Metrics where lower is better.</summary>
-    public static readonly IReadOnlySet<string> LowerIsBetter = new HashSet<string> { "loss", "perplexity" };
+    public static readonly IReadOnlySet<string> LowerIsBetter = new HashSet<string> { "loss", "perplexity", "false_refusal_rate" };
 
     /// <summary>Metrics compared against a baseline report.</summary>
     public static readonly IReadOnlyList<string> BaselineMetrics = ["loss", "exact_match", "token_f1", "refusal_accuracy"];

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using LoraPipeline.Tests.Support;
+using LoraPipeline.Training;
+
+namespace LoraPipeline.Tests.Training;
+
+/// <summary>The Train stage through the real CLI on the shipped dataset and the built-in tiny model, with a short schedule.</summary>
+[NonParallelizable]
+public class TrainStageTests
+{
+    private static TempDirectory _temp = null!;
+    private static string _prepared = null!;
+
+    private static readonly string[] Short =
+    [
+        "--set", "train.max_steps=12", "--set", "train.val_check_interval=4", "--set", "train.global_batch_size=4",
+        "--set", "train.micro_batch_size=2", "--set", "train.warmup_steps=2", "--set", "train.keep_last_checkpoints=2",
+        "--set", "train.early_stopping_patience=0",
+    ];
+
+    private static string[] Args(string stage, string artifacts, params string[] extra) =>
+        [stage, "--config", RepositoryPaths.Combine("configs", "default.yaml"), "--artifacts", artifacts, .. Short, .. extra];
+
+    [OneTimeSetUp]
+    public static void PrepareOnce()
+    {
+        _temp = new TempDirectory("train-stage");
+        _prepared = _temp.Combine("prepared");
+        foreach (var stage in new[] { "download", "convert", "prepare" })
+        {
+            var result = LoraProcess.Run(RepositoryPaths.Root, null, Args(stage, _prepared));
+            Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+        }
+    }
+
+    [OneTimeTearDown]
+    public static void Cleanup() => _temp.Dispose();
+
+    private static string Fresh(string name)
+    {
+        var target = _temp.Combine(name);
+        foreach (var file in Directory.EnumerateFiles(_prepared, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(_prepared, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+        return target;
+    }
+
+    private static byte[] Adapter(string artifacts) => File.ReadAllBytes(Path.Combine(artifacts, "train", "adapter", "adapter_model.safetensors"));
+
+    private static List<(int Step, double? Loss, double? Validation)> Losses(string artifacts) =>
+        MetricsLog.Read(Path.Combine(artifacts, "train", "metrics.jsonl")).Select(m => (m.Step, m.Loss, m.ValidationLoss)).ToList();
+
+    private static string _reference = "";
+
+    private static string Reference()
+    {
+        if (_reference.Length > 0) return _reference;
+        var artifacts = Fresh("reference");
+        var result = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", artifacts));
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+        return _reference = artifacts;
+    }
+
+    [Test]
+    public void TrainingLowersValidationLossAndWritesItsOutputs()
+    {
+        var artifacts = Reference();
+        var metrics = MetricsLog.Read(Path.Combine(artifacts, "train", "metrics.jsonl"));
+        var initial = metrics.First(m => m.Step == 0).ValidationLoss!.Value;
+        var best = metrics.Where(m => m.ValidationLoss is not null).Min(m => m.ValidationLoss!.Value);
+        TestContext.Out.WriteLine($"validation loss {initial:0.0000} at step 0 -> {best:0.0000}");
+        Assert.That(best, Is.LessThan(initial - 0.05));
+        Assert.That(metrics.Select(m => m.Step), Is.EqualTo(Enumerable.Range(0, 13)));
+        foreach (var file in new[] { "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "metrics.csv", "loss.png", "train_summary.json" })
+            Assert.That(File.Exists(Path.Combine(artifacts, "train", file)), file);
+    }
+
+    [Test]
+    public void TwoRunsWithTheSameSeedGiveBitwiseIdenticalAdapters()
+    {
+        var second = Fresh("second");
+        var result = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", second));
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+        Assert.That(Adapter(second), Is.EqualTo(Adapter(Reference())));
+        Assert.That(Losses(second), Is.EqualTo(Losses(Reference())));
+        var other = Fresh("other-seed");
+        Assert.That(LoraProcess.Run(RepositoryPaths.Root, null, Args("train", other, "--set", "train.seed=7")).ExitCode, Is.EqualTo(0));
+        Assert.That(Adapter(other), Is.Not.EqualTo(Adapter(Reference())), "the seed matters");
+    }
+
+    [Test]
+    public void ARunKilledMidTrainingResumesToTheSameAdapterAndMetrics()
+    {
+        var artifacts = Fresh("killed");
+        using (var process = LoraProcess.Start(RepositoryPaths.Root, null, Args("train", artifacts)))
+        {
+            WaitForCheckpoint(artifacts, process, "step-000004");
+            process.Kill(entireProcessTree: true); // SIGKILL: no cleanup runs
+            process.WaitForExit();
+        }
+        Assert.That(File.Exists(Path.Combine(artifacts, "train", "stage.json")), Is.False, "a killed stage commits nothing");
+        var resumed = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", artifacts));
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.Output);
+        Assert.That(resumed.Output, Does.Contain("resumed from step"));
+        Assert.That(Adapter(artifacts), Is.EqualTo(Adapter(Reference())));
+        Assert.That(Losses(artifacts), Is.EqualTo(Losses(Reference())));
+    }
+
+    [Test]
+    public void SigintFinishesTheStepWritesACheckpointAndExitsNonZero()
+    {
+        var artifacts = Fresh("interrupted");
+        int exitCode;
+        using (var process = LoraProcess.Start(RepositoryPaths.Root, null, Args("train", artifacts)))
+        {
+            WaitForCheckpoint(artifacts, process, "step-000004");
+            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString()])) kill.WaitForExit();
+            Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)), Is.True);
+            exitCode = process.ExitCode;
+        }
+        if (exitCode == 0) Assert.Inconclusive("training finished before the signal arrived");
+        Assert.That(exitCode, Is.EqualTo(130));
+        var resumed = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", artifacts));
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.Output);
+        Assert.That(resumed.Output, Does.Contain("resumed from step"));
+        Assert.That(Adapter(artifacts), Is.EqualTo(Adapter(Reference())));
+    }
+
+    private static void WaitForCheckpoint(string artifacts, Process process, string step)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            var scratch = Path.Combine(artifacts, ".scratch");
+            if (Directory.Exists(scratch) && Directory.EnumerateFiles(scratch, "trainer_state.json", SearchOption.AllDirectories)
+                    .Any(f => f.Contains(step, StringComparison.Ordinal)))
+                return;
+            Thread.Sleep(20);
+        }
+        Assert.Fail($"no checkpoint {step} appeared (process exited: {process.HasExited})");
+    }
+}
