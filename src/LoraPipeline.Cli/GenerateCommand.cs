@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using LoraPipeline.Data;
 using LoraPipeline.Modeling;
+using LoraPipeline.Tokenization;
 
 namespace LoraPipeline.Cli;
 
@@ -19,7 +21,11 @@ internal static class GenerateCommand
         public Option<double?> Temperature { get; } = new("--temperature") { Description = "sample with this softmax temperature (0 = greedy)" };
         public Option<double> TopP { get; } = new("--top-p") { Description = "nucleus sampling mass", DefaultValueFactory = _ => 1.0 };
         public Option<long> Seed { get; } = new("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 0 };
-        public Option<bool> Json { get; } = new("--json") { Description = "print {\"ids\": [...], \"text\": ...} instead of the ids" };
+        public Option<bool> Json { get; } = new("--json") { Description = "print {\"ids\": [...], \"text\": ...}" };
+        public Option<string?> Prompt { get; } = new("--prompt") { Description = "raw prompt text, tokenized with the model's tokenizer" };
+        public Option<string?> Question { get; } = new("--question") { Description = "a question, rendered in the training prompt format with --context passages" };
+        public Option<string[]> Context { get; } = new("--context") { Description = "a context passage for --question (repeatable)" };
+        public Option<string?> PromptFormat { get; } = new("--prompt-format") { Description = "prompt_format.json to render --question with (default: the one in --adapter DIR)" };
     }
 
     public static Command Create()
@@ -27,7 +33,8 @@ internal static class GenerateCommand
         var options = new Options();
         var command = new Command("generate", "generate a continuation of token ids with a model folder");
         options.Model.AddTo(command);
-        foreach (var option in new Option[] { options.MaxNewTokens, options.Greedy, options.Temperature, options.TopP, options.Seed, options.Json })
+        foreach (var option in new Option[] { options.MaxNewTokens, options.Greedy, options.Temperature, options.TopP, options.Seed, options.Json,
+                     options.Prompt, options.Question, options.Context, options.PromptFormat })
             command.Options.Add(option);
         command.SetAction(parse => ModelArguments.Guard(() => Run(parse, options)));
         return command;
@@ -48,18 +55,55 @@ internal static class GenerateCommand
         };
         if (sampling.MaxNewTokens < 0) throw new ArgumentException($"--max-new-tokens: must be 0 or more, got {sampling.MaxNewTokens}");
         if (!(sampling.TopP > 0 && sampling.TopP <= 1)) throw new ArgumentException($"--top-p: must be in (0, 1], got {sampling.TopP}");
+        var textPrompt = parse.GetValue(options.Prompt) is not null || parse.GetValue(options.Question) is not null;
+        if (textPrompt && parse.GetValue(options.Model.Ids) is not null)
+            throw new ArgumentException("--ids cannot be combined with --prompt or --question");
         using var model = options.Model.LoadModel(parse);
-        var prompt = PromptIds(parse, options, model);
-        var generated = TokenGenerator.Generate(model, [prompt], sampling)[0];
+        var modelDirectory = parse.GetValue(options.Model.Model)!;
+        var tokenizer = textPrompt || parse.GetValue(options.Json) ? LoadTokenizer(modelDirectory, parse.GetValue(options.Model.Adapter)) : null;
+        var (prompt, endId) = PromptIds(parse, options, model, tokenizer);
+        var stops = model.Config.EosTokenIds.Concat(endId is { } e ? [e] : []).Distinct().ToList();
+        var generated = TokenGenerator.Generate(model, [prompt], sampling with { EosTokenIds = stops.Count > 0 ? stops : null })[0];
+        var text = tokenizer?.Decode(generated.Where(id => !stops.Contains(id)), skipSpecialTokens: true);
         if (parse.GetValue(options.Json))
-            Console.WriteLine(JsonSerializer.Serialize(new { ids = generated, text = DecodeText(generated) }));
+            Console.WriteLine(JsonSerializer.Serialize(new { ids = generated, text }));
         else
-            Console.WriteLine(string.Join(' ', generated));
+            Console.WriteLine(textPrompt ? text!.Trim() : string.Join(' ', generated));
         return ExitCodes.Ok;
     }
 
-    private static int[] PromptIds(ParseResult parse, Options options, LlamaModel model) =>
-        options.Model.ParseIds(parse, model.Config.VocabSize);
+    // The tokenizer of the model folder, or the one shipped beside the adapter when the model folder has none.
+    private static ModelTokenizer? LoadTokenizer(string modelDirectory, string? adapterDirectory)
+    {
+        try
+        {
+            return ModelTokenizer.Load(modelDirectory);
+        }
+        catch (TokenizerException) when (adapterDirectory is not null)
+        {
+            return ModelTokenizer.Load(adapterDirectory);
+        }
+        catch (TokenizerException)
+        {
+            return null;
+        }
+    }
 
-    private static string? DecodeText(IReadOnlyList<int> ids) => null;
+    private static (IReadOnlyList<int> Ids, int? EndId) PromptIds(ParseResult parse, Options options, LlamaModel model, ModelTokenizer? tokenizer)
+    {
+        if (parse.GetValue(options.Question) is { } question)
+        {
+            var formatPath = parse.GetValue(options.PromptFormat)
+                ?? (parse.GetValue(options.Model.Adapter) is { } adapter ? Path.Combine(adapter, PromptFormatRecord.FileName) : null)
+                ?? throw new ArgumentException("--question needs the training prompt format: --adapter DIR with prompt_format.json, or --prompt-format FILE");
+            var format = PromptFormatRecord.Read(formatPath);
+            var template = PromptTemplate.Create(format.Format, tokenizer!.SpecialTokens.Keys.ToHashSet());
+            var encoder = new ExampleEncoder(tokenizer, template, format.Instruction, model.Config.MaxPositionEmbeddings);
+            return (encoder.EncodePrompt(question, parse.GetValue(options.Context) ?? []), format.EndId);
+        }
+        if (parse.GetValue(options.Prompt) is { } prompt)
+            return (tokenizer?.Encode(prompt, addSpecialTokens: true)
+                ?? throw new ArgumentException($"--prompt: no tokenizer files in {parse.GetValue(options.Model.Model)}"), null);
+        return (options.Model.ParseIds(parse, model.Config.VocabSize), null);
+    }
 }

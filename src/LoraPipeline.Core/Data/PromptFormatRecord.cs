@@ -23,10 +23,10 @@ public sealed record PromptFormatRecord(PromptFormat Format, string Instruction,
     public void Write(string directory) =>
         AtomicFile.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, ConfigJson.Options) + "\n");
 
-    /// <summary>Reads the record from a prepare folder.</summary>
-    public static PromptFormatRecord Read(string directory)
+    /// <summary>Reads the record from a folder holding <c>prompt_format.json</c> (a prepare or adapter folder) or from the file itself.</summary>
+    public static PromptFormatRecord Read(string directoryOrFile)
     {
-        var path = Path.Combine(directory, FileName);
+        var path = File.Exists(directoryOrFile) ? directoryOrFile : Path.Combine(directoryOrFile, FileName);
         if (!File.Exists(path)) throw new StageException($"{path} is missing; run the Prepare stage first");
         return JsonSerializer.Deserialize<PromptFormatRecord>(File.ReadAllText(path), ConfigJson.Options)
             ?? throw new StageException($"{path}: empty");

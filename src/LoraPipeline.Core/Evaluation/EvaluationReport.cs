@@ -38,10 +38,21 @@ public sealed class EvaluationReport
     /// <summary>File name.</summary>
     public const string JsonFile = "report.json";
 
-    private static readonly JsonSerializerOptions Json = new(ConfigJson.Options)
+    // A metric without examples to measure it on (refusal accuracy with no unanswerable question) is NaN
+    // in memory and null in the JSON, which has no NaN; readers treat null as "not measured".
+    private static readonly JsonSerializerOptions Json = new(ConfigJson.Options) { Converters = { new FiniteOrNull() } };
+
+    private sealed class FiniteOrNull : JsonConverter<double>
     {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value)) writer.WriteNumberValue(value);
+            else writer.WriteNullValue();
+        }
+    }
 
     /// <summary>JSON text.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
 using LoraPipeline.Data;
 using LoraPipeline.Lora;
@@ -159,8 +160,12 @@ public static class Trainer
         }
         progress.Stop();
 
-        // Outputs: the best adapter (PEFT), the full log, the curve.
-        CopyDirectory(Path.Combine(request.ScratchDirectory, "best"), Path.Combine(request.OutputDirectory, "adapter"));
+        // Outputs: the best adapter (PEFT) with the tokenizer and prompt format it was trained with, the log, the curve.
+        var adapterOutput = Path.Combine(request.OutputDirectory, "adapter");
+        CopyDirectory(Path.Combine(request.ScratchDirectory, "best"), adapterOutput);
+        foreach (var companion in CheckpointConverter.CompanionFiles.Select(f => Path.Combine(request.ModelDirectory, f))
+                     .Append(Path.Combine(request.PrepareDirectory, PromptFormatRecord.FileName)).Where(File.Exists))
+            File.Copy(companion, Path.Combine(adapterOutput, Path.GetFileName(companion)), overwrite: true);
         MetricsLog.WriteFinal(request.OutputDirectory, metrics);
         LossCurvePlot.Write(Path.Combine(request.OutputDirectory, "loss.png"), metrics, $"LoRA r={request.Config.Lora.R} on {request.BaseModelName}");
         var summary = new TrainSummary(state.Step, state.InitialValidationLoss, state.BestValidationLoss, state.BestStep, stoppedEarly, resumedFrom,
