@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
 
 namespace LoraPipeline.Cli;
 
@@ -57,24 +58,18 @@ internal sealed class ConvertCommand : IStandaloneForm
             CliErrors.Write($"convert: {target} exists and is not empty; choose another --out or delete it");
             return ExitCodes.Failed;
         }
-        // Convert into a sibling temporary folder and rename it into place, so an interrupted run leaves nothing under --out.
-        var temp = $"{target}.tmp-{Guid.NewGuid():N}";
         try
         {
-            var manifest = CheckpointConverter.Convert(model, temp, dtype, maxShard, Console.WriteLine);
-            if (Directory.Exists(target)) Directory.Delete(target);
-            Directory.Move(temp, target);
-            Console.WriteLine($"converted {manifest.Tensors.Count} tensors to {manifest.Dtype} in {manifest.Files.Count(f => f.Path.EndsWith(".safetensors", StringComparison.Ordinal))} shard(s): {target}");
+            // Converted beside and renamed into place, so an interrupted run leaves nothing under --out.
+            ConversionManifest? manifest = null;
+            AtomicDirectory.Write(target, temp => manifest = CheckpointConverter.Convert(model, temp, dtype, maxShard, Console.WriteLine));
+            Console.WriteLine($"converted {manifest!.Tensors.Count} tensors to {manifest.Dtype} in {manifest.Files.Count(f => f.Path.EndsWith(".safetensors", StringComparison.Ordinal))} shard(s): {target}");
             return ExitCodes.Ok;
         }
         catch (CheckpointException e)
         {
             CliErrors.Write($"convert: {e.Message}");
             return ExitCodes.Failed;
-        }
-        finally
-        {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         }
     }
 }

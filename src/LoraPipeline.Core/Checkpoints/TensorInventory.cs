@@ -50,8 +50,10 @@ public static class TensorInventory
     /// <param name="config">The model's config.</param>
     /// <param name="actual">Tensor names and shapes found in the checkpoint.</param>
     /// <param name="source">The checkpoint folder or file, for the message.</param>
-    public static void Check(ModelConfig config, IReadOnlyDictionary<string, long[]> actual, string source)
+    /// <param name="fileOf">Optionally, the file holding each actual tensor, named in the message.</param>
+    public static void Check(ModelConfig config, IReadOnlyDictionary<string, long[]> actual, string source, Func<string, string>? fileOf = null)
     {
+        string In(string name) => fileOf is null ? "" : $" in {fileOf(name)}";
         var expected = Expected(config);
         var problems = new List<string>();
         foreach (var (name, shape) in expected)
@@ -62,13 +64,13 @@ public static class TensorInventory
                 problems.Add($"missing tensor '{name}' [{string.Join(", ", shape)}]");
             }
             else if (!found.SequenceEqual(shape))
-                problems.Add($"tensor '{name}' has shape [{string.Join(", ", found)}], config.json implies [{string.Join(", ", shape)}]");
+                problems.Add($"tensor '{name}'{In(name)} has shape [{string.Join(", ", found)}], config.json implies [{string.Join(", ", shape)}]");
         }
         foreach (var name in actual.Keys.Order(StringComparer.Ordinal))
         {
             if (expected.ContainsKey(name) || IsIgnorable(name)) continue;
             if (name == "lm_head.weight" && config.TieWordEmbeddings) continue;
-            problems.Add($"unexpected tensor '{name}' [{string.Join(", ", actual[name])}]");
+            problems.Add($"unexpected tensor '{name}' [{string.Join(", ", actual[name])}]{In(name)}");
         }
         if (problems.Count > 0)
         {

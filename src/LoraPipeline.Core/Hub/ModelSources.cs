@@ -28,14 +28,8 @@ public static class ModelSources
                 return folder;
             default:
                 var target = Path.Combine(settings.CacheDirectory, $"builtin--{source.Value}");
-                if (!File.Exists(Path.Combine(target, "model.safetensors")))
-                {
-                    // Written beside and renamed, so a half-written builtin folder is never used.
-                    var temp = $"{target}.tmp-{Guid.NewGuid():N}";
-                    BuiltinTinyLlama.Write(temp);
-                    if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
-                    Directory.Move(temp, target);
-                }
+                // Written beside and renamed, so a half-written builtin folder is never used.
+                if (!File.Exists(Path.Combine(target, "model.safetensors"))) AtomicDirectory.Write(target, BuiltinTinyLlama.Write);
                 return target;
         }
     }

@@ -69,33 +69,16 @@ public static class ModelLoader
         return result;
     }
 
-    private static bool Ignorable(string name, ModelConfig config) =>
-        name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) ||
-        (config.TieWordEmbeddings && name == "lm_head.weight");
-
+    // The network's parameters must be exactly what the config implies; the checkpoint is then checked
+    // against the same inventory that Convert uses.
     private static void Check(string directory, ModelConfig config, IReadOnlyDictionary<string, long[]> expected,
         IReadOnlyDictionary<string, StoredTensor> stored)
     {
-        var problems = new List<string>();
-        foreach (var (name, shape) in expected)
-        {
-            if (!stored.TryGetValue(name, out var tensor))
-                problems.Add($"missing tensor '{name}' (shape {Shape(shape)})");
-            else if (!tensor.Shape.SequenceEqual(shape))
-                problems.Add($"tensor '{name}' in {tensor.File} has shape {Shape(tensor.Shape)}, config.json implies {Shape(shape)}");
-        }
-        foreach (var (name, tensor) in stored)
-            if (!expected.ContainsKey(name) && !Ignorable(name, config))
-                problems.Add($"unexpected tensor '{name}' in {tensor.File}");
-        if (problems.Count == 0) return;
-        const int shown = 20;
-        var more = problems.Count > shown ? $"; and {problems.Count - shown} more" : "";
-        throw new CheckpointException(
-            $"{directory}: the checkpoint does not match config.json ({config.ArchitectureName}): " +
-            string.Join("; ", problems.Take(shown)) + more);
+        var inventory = TensorInventory.Expected(config);
+        if (inventory.Count != expected.Count || inventory.Any(p => !expected.TryGetValue(p.Key, out var shape) || !shape.SequenceEqual(p.Value)))
+            throw new InvalidOperationException($"the {config.ArchitectureName} network's parameters differ from the tensor inventory of its config");
+        TensorInventory.Check(config, stored.ToDictionary(p => p.Key, p => p.Value.Shape), directory, name => stored[name].File);
     }
-
-    private static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
 
     private static void Install(IReadOnlyDictionary<string, nn.Module> modules, string name, Tensor value)
     {

@@ -175,15 +175,9 @@ public static class Trainer
         return summary;
     }
 
-    private static void SaveBest(LoraAdapter adapter, TrainRequest request, string name)
-    {
-        var target = Path.Combine(request.ScratchDirectory, name);
-        var temp = target + ".tmp";
-        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        PeftAdapter.Save(adapter, temp, request.BaseModelName);
-        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
-        Directory.Move(temp, target);
-    }
+    // PeftAdapter.Save writes beside and renames, so the best adapter on disk is always complete.
+    private static void SaveBest(LoraAdapter adapter, TrainRequest request, string name) =>
+        PeftAdapter.Save(adapter, Path.Combine(request.ScratchDirectory, name), request.BaseModelName);
 
     private static void CopyDirectory(string source, string destination)
     {

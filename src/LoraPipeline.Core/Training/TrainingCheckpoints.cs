@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
 using static TorchSharp.torch;
 
 namespace LoraPipeline.Training;
@@ -18,15 +19,12 @@ public sealed class TrainingCheckpoints(string scratchDirectory)
     /// <summary>Writes a checkpoint for <paramref name="state"/>.Step and keeps the newest <paramref name="keep"/>.</summary>
     public void Save(TrainerState state, IEnumerable<KeyValuePair<string, Tensor>> parameters, AdamW optimizer, int keep)
     {
-        Directory.CreateDirectory(_root);
-        var final = Path.Combine(_root, $"step-{state.Step:000000}");
-        var temp = Path.Combine(_root, $".tmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
-        SafetensorsWriter.Save(Path.Combine(temp, "adapter.safetensors"), parameters);
-        SafetensorsWriter.Save(Path.Combine(temp, "optimizer.safetensors"), optimizer.StateTensors());
-        File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, ConfigJson.Options));
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-        Directory.Move(temp, final);
+        AtomicDirectory.Write(Path.Combine(_root, $"step-{state.Step:000000}"), temp =>
+        {
+            SafetensorsWriter.Save(Path.Combine(temp, "adapter.safetensors"), parameters);
+            SafetensorsWriter.Save(Path.Combine(temp, "optimizer.safetensors"), optimizer.StateTensors());
+            File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, ConfigJson.Options));
+        });
         foreach (var old in Complete().Skip(keep)) Directory.Delete(old, recursive: true);
     }
 

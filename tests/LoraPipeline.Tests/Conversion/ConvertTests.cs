@@ -130,6 +130,6 @@ public class ConvertTests
         var missing = LoraProcess.Run(temp.Path, null, "convert", "--model", temp.Combine("nope"), "--out", temp.Combine("x"));
         Assert.That(missing.ExitCode, Is.EqualTo(1));
         Assert.That(missing.StdErr, Does.Contain("config.json not found"));
-        Assert.That(Directory.EnumerateDirectories(temp.Path, "x.tmp-*"), Is.Empty);
+        Assert.That(Directory.EnumerateDirectories(temp.Path, ".x.*"), Is.Empty, "no temporary folder left behind");
     }
 }
