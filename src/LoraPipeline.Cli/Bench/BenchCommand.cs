@@ -10,6 +10,7 @@ internal static class BenchCommand
         var command = new Command("bench", "benchmarks (each prints its figures as ratios measured in one run)");
         command.Subcommands.Add(LoadBenchCommand.Create());
         command.Subcommands.Add(KvBenchCommand.Create());
+        command.Subcommands.Add(TrainBenchCommand.Create());
         return command;
     }
 }
