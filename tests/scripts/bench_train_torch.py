@@ -118,6 +118,18 @@ class Llama(torch.nn.Module):
         return self.norm(x)
 
 
+def peak_rss_mib():
+    # VmHWM, not ru_maxrss: Linux carries the parent's maxrss across fork+exec into RUSAGE_SELF.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     for name, default in [("layers", 12), ("hidden", 768), ("heads", 12), ("kv-heads", 4), ("intermediate", 2048), ("vocab", 32000),
@@ -189,7 +201,7 @@ def main():
     seconds = time.perf_counter() - start
     print(f"step time {seconds / a.steps * 1000:.0f} ms, last loss {loss:.3f}", flush=True)
     result = {"tokens_per_s": tokens / seconds, "threads": torch.get_num_threads(), "torch": torch.__version__,
-              "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "matmul_flops": matmul_flops}
+              "peak_rss_mib": peak_rss_mib(), "matmul_flops": matmul_flops}
     print("torch_bench_result " + json.dumps(result), flush=True)
 
 

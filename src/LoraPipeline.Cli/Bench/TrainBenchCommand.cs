@@ -77,15 +77,16 @@ internal static class TrainBenchCommand
         Console.WriteLine($"matmul FLOP/s ({shape.DtypeName}, {matmulSize}x{matmulSize}x{matmulSize}, measured now): {matmul / 1e9:0.0} GFLOP/s");
 
         using var session = new TrainBenchSession(shape, Seed);
-        var modelParameters = session.ModelParameters;
+        var modelParameters = session.BaseParameters;
         var adapterParameters = session.AdapterParameters;
         Console.WriteLine($"model: random Llama, {shape.Layers} layers, hidden {shape.Hidden}, heads {shape.Heads}, kv heads {shape.KvHeads}, " +
-                          $"intermediate {shape.Intermediate}, vocab {shape.Vocab}, untied: {modelParameters:N0} parameters ({modelParameters / 1e6:0.00}M)");
+                          $"intermediate {shape.Intermediate}, vocab {shape.Vocab}, untied: {modelParameters:N0} base parameters ({modelParameters / 1e6:0.00}M)");
         Console.WriteLine($"lora: r {shape.LoraRank}, alpha {shape.LoraAlpha}, dropout {shape.LoraDropout}, targets {string.Join(',', shape.TargetModules)}: " +
-                          $"{adapterParameters:N0} adapter parameters ({100.0 * adapterParameters / modelParameters:0.00}% of the model)");
+                          $"{adapterParameters:N0} adapter parameters ({100.0 * adapterParameters / modelParameters:0.00}% of the base)");
         Console.WriteLine($"batch: micro batch {shape.MicroBatch} x {shape.SeqLen} tokens (no padding), labels = last {shape.LabelPositions} positions " +
                           $"per record (the LM head runs on those only); AdamW, clip 1.0; {warmup} warm-up + {steps} timed steps");
 
+        var built = ProcessMemory.ResidentBytes() ?? 0;
         if (!ProcessMemory.ResetPeak()) Console.WriteLine("warning: cannot reset the peak RSS here; the peak includes earlier peaks");
         session.Run(warmup);
         var (tokens, seconds, loss) = session.Run(steps);
@@ -103,7 +104,7 @@ internal static class TrainBenchCommand
         var estimate = TrainMemoryEstimate.For(shape, baseline, modelParameters, adapterParameters);
         Console.WriteLine($"memory estimate: {estimate.Describe()}");
         Console.WriteLine($"peak resident memory (training steps): measured {TrainMemoryEstimate.Mib(peak)}, estimate {TrainMemoryEstimate.Mib(estimate.Total)}, " +
-                          $"estimate/measured {estimate.Total / (double)Math.Max(1, peak):0.000}");
+                          $"estimate/measured {estimate.Total / (double)Math.Max(1, peak):0.000} (resident before the first step: {TrainMemoryEstimate.Mib(built)})");
         return tokensPerSecond;
     }
 
@@ -124,7 +125,7 @@ internal static class TrainBenchCommand
         set_num_threads(1);
         using var session = new TrainBenchSession(shape, Seed);
         Console.WriteLine($"leak check: small model ({shape.Layers} layers, hidden {shape.Hidden}, vocab {shape.Vocab}, seq {shape.SeqLen}, " +
-                          $"{session.ModelParameters:N0} parameters), {total} steps, 1 thread");
+                          $"{session.BaseParameters:N0} base parameters), {total} steps, 1 thread");
         session.Run(first);
         var early = ProcessMemory.ResidentBytes() ?? 0;
         var (_, seconds, _) = session.Run(total - first);

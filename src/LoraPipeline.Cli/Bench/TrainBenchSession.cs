@@ -30,7 +30,8 @@ internal sealed class TrainBenchSession : IDisposable
         _model.train();
     }
 
-    public long ModelParameters => _model.parameters().Sum(p => p.numel());
+    /// <summary>Parameters of the base model (the adapters excluded).</summary>
+    public long BaseParameters => _model.parameters().Sum(p => p.numel()) - AdapterParameters;
 
     public long AdapterParameters => _adapter.TrainableParameterCount;
 
