@@ -12,6 +12,7 @@ internal static class BenchCommand
         command.Subcommands.Add(KvBenchCommand.Create());
         command.Subcommands.Add(MemoryBenchCommand.Create());
         command.Subcommands.Add(InferBenchCommand.Create());
+        command.Subcommands.Add(TrainBenchCommand.Create());
         return command;
     }
 }

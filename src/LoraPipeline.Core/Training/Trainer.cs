@@ -81,7 +81,6 @@ public static class Trainer
         }
 
         var micro = train.MicroBatchSize;
-        var accumulation = train.GlobalBatchSize / micro;
         var progress = new TrainProgress(console, train.MaxSteps, state.Step);
         var stoppedEarly = false;
         var elapsed = metrics.LastOrDefault()?.ElapsedSeconds ?? 0;
@@ -101,28 +100,14 @@ public static class Trainer
             adapter.ReseedDropout(train.Seed, step);
             var examples = Enumerable.Range(0, train.GlobalBatchSize)
                 .Select(i => trainSet[order.At((long)(step - 1) * train.GlobalBatchSize + i)]).ToList();
-            var labelCount = examples.Sum(e => e.InputIds.Count - e.LabelStart);
-            double lossSum = 0;
-            long tokens = 0;
-            for (var m = 0; m < accumulation; m++)
-            {
-                using var scope = NewDisposeScope();
-                using var batch = TrainingBatch.Collate(examples.GetRange(m * micro, micro), device);
-                var sum = AnswerLoss.Sum(model, batch);
-                // Divide by the whole global batch's label count once: accumulation equals one large batch.
-                sum.div(labelCount).backward();
-                lossSum += sum.item<float>();
-                tokens += batch.Tokens;
-            }
-            var gradNorm = optimizer.ClipGradNorm(train.GradClip);
             var lr = LearningRateSchedule.At(step, train.MaxSteps, train.Lr, train.WarmupSteps, train.Schedule);
-            optimizer.Step(lr);
-            optimizer.ZeroGrad();
+            var result = TrainingStep.Run(model, optimizer, examples, micro, lr, train.GradClip, device);
+            var (tokens, gradNorm) = (result.Tokens, result.GradNorm);
             watch.Stop();
             elapsed += watch.Elapsed.TotalSeconds;
             trainingSeconds += watch.Elapsed.TotalSeconds;
             totalTokens += tokens;
-            var loss = lossSum / labelCount;
+            var loss = result.Loss;
 
             double? validation = null;
             var last = step == train.MaxSteps;

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using LoraPipeline.Data;
+using LoraPipeline.Lora;
+using LoraPipeline.Modeling;
+using LoraPipeline.Training;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Cli.Bench;
+
+/// <summary>
+/// A random model of a <see cref="TrainBenchShape"/> with a LoRA adapter and AdamW, trained through the same
+/// <see cref="TrainingStep"/> the Trainer runs (micro batch = global batch, clipping at 1.0, constant learning rate).
+/// </summary>
+internal sealed class TrainBenchSession : IDisposable
+{
+    private readonly LlamaModel _model;
+    private readonly LoraAdapter _adapter;
+    private readonly AdamW _optimizer;
+    private readonly List<TokenRecord> _records;
+    private readonly TrainBenchShape _shape;
+    private int _step;
+
+    public TrainBenchSession(TrainBenchShape shape, int seed)
+    {
+        _shape = shape;
+        _model = LlamaModel.CreateRandom(shape.ModelConfig(), seed, shape.Dtype, CPU);
+        _adapter = LoraInjector.Apply(_model, shape.LoraOptions(), seed);
+        _optimizer = new AdamW(_adapter.NamedParameters().Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.999, 1e-8, 0.01);
+        _records = shape.Records(Math.Max(8, shape.MicroBatch), seed);
+        _model.train();
+    }
+
+    /// <summary>Parameters of the base model (the adapters excluded).</summary>
+    public long BaseParameters => _model.parameters().Sum(p => p.numel()) - AdapterParameters;
+
+    public long AdapterParameters => _adapter.TrainableParameterCount;
+
+    /// <summary>Runs one step; returns the non-padding tokens it processed.</summary>
+    public TrainingStepResult Step()
+    {
+        _step++;
+        _adapter.ReseedDropout(1, _step);
+        var examples = Enumerable.Range(0, _shape.MicroBatch)
+            .Select(i => _records[(int)(((long)_step * _shape.MicroBatch + i) % _records.Count)]).ToList();
+        return TrainingStep.Run(_model, _optimizer, examples, _shape.MicroBatch, 1e-4, 1.0, CPU);
+    }
+
+    /// <summary>Runs <paramref name="steps"/> steps; returns tokens processed, seconds, and the last loss.</summary>
+    public (long Tokens, double Seconds, double LastLoss) Run(int steps)
+    {
+        long tokens = 0;
+        double loss = double.NaN;
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++)
+        {
+            var result = Step();
+            tokens += result.Tokens;
+            loss = result.Loss;
+        }
+        watch.Stop();
+        return (tokens, watch.Elapsed.TotalSeconds, loss);
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _model.Dispose();
+    }
+}

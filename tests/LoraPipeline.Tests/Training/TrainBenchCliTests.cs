@@ -1,0 +1,40 @@
+using LoraPipeline.Tests.Support;
+
+namespace LoraPipeline.Tests.Training;
+
+/// <summary><c>lora bench train</c> on a tiny model: every figure line is printed (no timing assertions).</summary>
+public class TrainBenchCliTests
+{
+    [Test]
+    public void BenchTrainPrintsEveryFigure()
+    {
+        var result = LoraProcess.Run(RepositoryPaths.Root, null,
+            "bench", "train", "--layers", "2", "--hidden", "64", "--heads", "4", "--kv-heads", "2", "--intermediate", "128",
+            "--vocab", "256", "--seq-len", "32", "--steps", "3", "--warmup", "1", "--matmul-size", "128", "--threads", "1",
+            "--memory-steps", "60", "--memory-first", "50", "--compare-torch", "--python", "/nonexistent/python3");
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+        Assert.That(result.StdOut, Does.Contain("training tokens/s: ").And.Contain("all non-padding tokens processed"));
+        Assert.That(result.StdOut, Does.Contain("FLOPs per token (full fine-tuning) = L·h²·(12 + 12·kv/heads + 18·I/h + 6·s/h) + 6·V·h·ℓ"));
+        Assert.That(result.StdOut, Does.Contain("ℓ=16/32=0.500"));
+        Assert.That(result.StdOut, Does.Contain("LoRA FLOPs per token = full × (2 + adapter/frozen)/3"));
+        Assert.That(result.StdOut, Does.Contain("matmul FLOP/s (bf16, 128x128x128"));
+        Assert.That(result.StdOut, Does.Contain("model FLOP/s: "));
+        Assert.That(result.StdOut, Does.Contain("MFU-like ratio (model FLOP/s / bf16 matmul FLOP/s): "));
+        Assert.That(result.StdOut, Does.Match(@"peak resident memory \(training steps\): measured [\d.]+ MiB, estimate [\d.]+ MiB, estimate/measured [\d.]+"));
+        Assert.That(result.StdOut, Does.Match(@"resident memory at step 50: [\d.]+ MiB; at step 60: [\d.]+ MiB; ratio [\d.]+"));
+        Assert.That(result.StdOut, Does.Contain("pytorch comparison: skipped (/nonexistent/python3 does not exist)"));
+    }
+
+    [Test]
+    public void MemoryStepsZeroSkipsTheLeakCheck()
+    {
+        var result = LoraProcess.Run(RepositoryPaths.Root, null,
+            "bench", "train", "--layers", "1", "--hidden", "32", "--heads", "2", "--kv-heads", "1", "--intermediate", "64",
+            "--vocab", "64", "--seq-len", "16", "--steps", "1", "--warmup", "0", "--matmul-size", "64", "--threads", "1",
+            "--targets", "attn", "--dtype", "f32", "--memory-steps", "0");
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+        Assert.That(result.StdOut, Does.Contain("leak check: skipped (--memory-steps 0)"));
+        Assert.That(result.StdOut, Does.Contain("targets q_proj,k_proj,v_proj,o_proj"));
+        Assert.That(result.StdOut, Does.Contain("MFU-like ratio (model FLOP/s / f32 matmul FLOP/s)"));
+    }
+}
