@@ -34,7 +34,9 @@ public sealed class EvalOptions
     [Description("gate: smallest refusal accuracy, 0-100"), Range(0.0, 100.0)]
     public double? MinRefusalAccuracy { get; set; }
 
-    /// <summary>Gate: previous report to compare with (a path to report.json, or <c>release:TAG</c>).</summary>
+    /// <summary>Gate: previous report to compare with: a path to a <c>report.json</c> (its content is part of the Evaluate
+    /// fingerprint), or <c>release:TAG</c> / <c>release:latest</c>, whose <c>report.json</c> is fetched from GitHub when the stage
+    /// runs; for a release the fingerprint holds this literal value, not the fetched file (see <c>EvaluateStage</c>).</summary>
     [Description("gate: previous report.json path or release:TAG")]
     public string? Baseline { get; set; }
 

@@ -17,9 +17,27 @@ namespace LoraPipeline.Evaluation;
 /// loss and perplexity, batched greedy generation with the KV cache, EM / F1 / ROUGE-L, refusal accuracy and
 /// grounding; then the gate. Writes report.json, report.md, predictions.jsonl and two PNGs. A failed gate is
 /// recorded in the committed report and makes the command exit non-zero (also when the stage is up to date).
+/// <para>
+/// <c>eval.baseline</c> is a path to a <c>report.json</c> (its content is part of the fingerprint) or <c>release:TAG</c> /
+/// <c>release:latest</c>, fetched through <see cref="Publishing.ReleaseBaseline"/> when the stage runs, before any model is loaded. For a
+/// release the fingerprint covers the literal value (<c>release:latest</c>), not the fetched file: an up-to-date stage keeps the
+/// verdict against the report it fetched when it ran, and does not ask GitHub again. What it was compared with is recorded: the
+/// fetched file is kept as <c>baseline.json</c>, and every <c>baseline.*</c> check names the release tag and the file's SHA-256.
+/// To compare with a newer release, name its tag (a config change reruns the stage) or delete the <c>evaluate/</c> folder.
+/// </para>
 /// </summary>
 public sealed class EvaluateStage : IStage, IStageFollowUp
 {
+    /// <summary>The fetched release baseline, kept beside the report.</summary>
+    public const string BaselineFile = "baseline.json";
+
+    private readonly Func<string, string?> _environment;
+
+    /// <summary>Creates the stage; <paramref name="environment"/> reads environment variables (the process's by default), used for
+    /// the GitHub settings of a <c>release:</c> baseline.</summary>
+    public EvaluateStage(Func<string, string?>? environment = null) =>
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+
     /// <inheritdoc />
     public string Name => "evaluate";
 
@@ -31,16 +49,17 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
 
     /// <inheritdoc />
     public IEnumerable<string> InputFiles(StageInputs inputs) =>
-        inputs.Config.Eval.Baseline is { } baseline && !baseline.StartsWith("release:", StringComparison.Ordinal)
+        inputs.Config.Eval.Baseline is { } baseline && !Publishing.ReleaseBaseline.IsRelease(baseline)
             ? [Path.GetFullPath(Path.Combine(inputs.BaseDirectory, baseline))]
             : [];
 
     /// <inheritdoc />
-    public Task RunAsync(StageContext context, CancellationToken cancellationToken)
+    public async Task RunAsync(StageContext context, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var config = context.Config;
         var options = config.Eval;
+        var (baseline, baselineSource) = await ReadBaselineAsync(context, cancellationToken).ConfigureAwait(false);
         var prepare = context.UpstreamDirectory("prepare");
         var convert = context.UpstreamDirectory("convert");
         var adapterDirectory = Path.Combine(context.UpstreamDirectory("train"), "adapter");
@@ -53,15 +72,6 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
             tokens = tokens.Take(options.MaxExamples).ToList();
         }
         if (records.Count == 0) throw new StageException("evaluate: the test split is empty; raise data.test_ratio");
-
-        IReadOnlyDictionary<string, double>? baseline = null;
-        if (options.Baseline is { } baselinePath)
-        {
-            if (baselinePath.StartsWith("release:", StringComparison.Ordinal))
-                throw new StageException($"eval.baseline: '{baselinePath}': comparing with a release is not supported yet; download its report.json and give its path");
-            try { baseline = Gate.ReadBaseline(context.Resolve(baselinePath)); }
-            catch (InvalidDataException e) { throw new StageException(e.Message, e); }
-        }
 
         var tokenizer = ModelTokenizer.Load(convert);
         var device = TorchRuntime.ParseDevice(config.Train.Device);
@@ -82,7 +92,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
             records.Select((r, i) => new MetricSummary.Answered(answers[i], r.Output, r.Answerable, r.Context)).ToList();
         var baseMetrics = MetricSummary.Compute(baseLoss, Answered(baseAnswers), refusal);
         var adapterMetrics = MetricSummary.Compute(adapterLoss, Answered(adapterAnswers), refusal);
-        var verdict = Gate.Evaluate(options, baseMetrics, adapterMetrics, baseline);
+        var verdict = Gate.Evaluate(options, baseMetrics, adapterMetrics, baseline, baselineSource);
 
         var predictions = records.Select((r, i) => new Prediction(r.Id, r.Question, r.Output, r.Answerable, baseAnswers[i], adapterAnswers[i],
             AnswerMetrics.TokenF1(baseAnswers[i], [r.Output]), AnswerMetrics.TokenF1(adapterAnswers[i], [r.Output]),
@@ -113,7 +123,27 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
         context.Console.MarkupLineInterpolated(
             $"evaluate: loss {baseLoss:0.0000} -> {adapterLoss:0.0000}; exact match {baseMetrics["exact_match"]:0.0} -> {adapterMetrics["exact_match"]:0.0}; gate {(verdict.Passed ? "passed" : "FAILED")}");
         GitHubActions.Publish(markdown, verdict);
-        return Task.CompletedTask;
+    }
+
+    /// <summary>The baseline's adapter metrics and, for a release, a line naming it (tag, asset, SHA-256); both null without
+    /// <c>eval.baseline</c>. A fetched report is written to <see cref="BaselineFile"/> in the output folder.</summary>
+    private async Task<(IReadOnlyDictionary<string, double>? Metrics, string? Source)> ReadBaselineAsync(StageContext context,
+        CancellationToken cancellationToken)
+    {
+        if (context.Config.Eval.Baseline is not { } baseline) return (null, null);
+        try
+        {
+            if (!Publishing.ReleaseBaseline.IsRelease(baseline)) return (Gate.ReadBaseline(context.Resolve(baseline)), null);
+            var report = await Publishing.ReleaseBaseline.FetchAsync(baseline, context.Config.Publish, _environment, cancellationToken).ConfigureAwait(false);
+            var metrics = Gate.ParseBaseline(System.Text.Encoding.UTF8.GetString(report.Content), $"report.json of release {report.Tag} of {report.Repository} ({report.Source})");
+            AtomicFile.Write(Path.Combine(context.OutputDirectory, BaselineFile), output => output.Write(report.Content));
+            context.Console.MarkupLineInterpolated($"evaluate: baseline {baseline}: {report.Describe()}");
+            return (metrics, report.Describe());
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StageException(e.Message, e);
+        }
     }
 
     private static List<string> Generate(LlamaModel model, ModelTokenizer tokenizer, IReadOnlyList<TokenRecord> tokens, IReadOnlyList<int> stops,

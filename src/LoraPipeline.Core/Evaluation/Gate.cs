@@ -22,8 +22,10 @@ public static class Gate
     /// <param name="baseModel">Metrics of the base model on the holdout split.</param>
     /// <param name="adapter">Metrics of base + adapter.</param>
     /// <param name="baseline">Adapter metrics of the previous release, when <c>eval.baseline</c> is set.</param>
+    /// <param name="baselineSource">Where the baseline came from (a release's tag and the report's SHA-256, for example), appended to
+    /// each <c>baseline.*</c> check's detail so that the report records what it was compared with; null to add nothing.</param>
     public static GateVerdict Evaluate(EvalOptions options, IReadOnlyDictionary<string, double> baseModel,
-        IReadOnlyDictionary<string, double> adapter, IReadOnlyDictionary<string, double>? baseline)
+        IReadOnlyDictionary<string, double> adapter, IReadOnlyDictionary<string, double>? baseline, string? baselineSource = null)
     {
         var checks = new List<GateCheck>();
         var inv = CultureInfo.InvariantCulture;
@@ -65,7 +67,8 @@ public static class Gate
                     : (previous - current) / Math.Max(Math.Abs(previous), 1e-12);
                 checks.Add(new GateCheck($"baseline.{name}", regression <= options.MaxRegression,
                     string.Format(inv, "{0} {1:0.####} vs baseline {2:0.####}: {3:0.##%} regression vs allowed {4:0.##%}",
-                        name, current, previous, Math.Max(0, regression), options.MaxRegression)));
+                        name, current, previous, Math.Max(0, regression), options.MaxRegression)
+                    + (baselineSource is null ? "" : $" (baseline: {baselineSource})")));
             }
         }
         return new GateVerdict(checks.All(c => c.Passed), checks);
@@ -75,12 +78,20 @@ public static class Gate
     public static IReadOnlyDictionary<string, double> ReadBaseline(string path)
     {
         if (!File.Exists(path)) throw new InvalidDataException($"eval.baseline: {path} does not exist");
+        return ParseBaseline(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Reads the adapter metrics (<c>metrics.adapter</c>) of a baseline report's JSON text; throws
+    /// <see cref="InvalidDataException"/> naming <paramref name="source"/> (a path, or a release and asset) when unusable.</summary>
+    public static IReadOnlyDictionary<string, double> ParseBaseline(string json, string source)
+    {
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllText(path));
-            if (!document.RootElement.TryGetProperty("metrics", out var metrics) || !metrics.TryGetProperty("adapter", out var adapter)
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("metrics", out var metrics)
+                || metrics.ValueKind != JsonValueKind.Object || !metrics.TryGetProperty("adapter", out var adapter)
                 || adapter.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"eval.baseline: {path} has no metrics.adapter object");
+                throw new InvalidDataException($"eval.baseline: {source} has no metrics.adapter object");
             var result = new Dictionary<string, double>();
             foreach (var property in adapter.EnumerateObject())
                 if (property.Value.ValueKind == JsonValueKind.Number) result[property.Name] = property.Value.GetDouble();
@@ -88,7 +99,7 @@ public static class Gate
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"eval.baseline: {path} is not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"eval.baseline: {source} is not valid JSON: {e.Message}", e);
         }
     }
 }

@@ -37,7 +37,8 @@ public sealed class AdapterPackage
     /// <summary>The outer <c>publish/SHA256SUMS</c> (package files and the zip).</summary>
     public string SumsPath => Path.Combine(Directory, Sha256Sums.FileName);
 
-    /// <summary>The files a release carries, by asset name: the zip, <c>SHA256SUMS</c>, the PEFT files and the model card.</summary>
+    /// <summary>The files a release carries, by asset name: the zip, <c>SHA256SUMS</c>, the PEFT files, the model card and
+    /// <c>report.json</c> (standalone, so that a later run's <c>eval.baseline: release:TAG</c> can fetch it alone).</summary>
     public IReadOnlyList<ReleaseAssetFile> ReleaseAssets() =>
     [
         ReleaseAssetFile.From(Path.GetFileName(ZipPath), ZipPath, "application/zip"),
@@ -45,6 +46,7 @@ public sealed class AdapterPackage
         ReleaseAssetFile.From(AdapterConfigFile, Path.Combine(FolderPath, AdapterConfigFile), "application/json"),
         ReleaseAssetFile.From(AdapterWeightsFile, Path.Combine(FolderPath, AdapterWeightsFile), "application/octet-stream"),
         ReleaseAssetFile.From(ModelCard.FileName, Path.Combine(FolderPath, ModelCard.FileName), "text/markdown"),
+        ReleaseAssetFile.From(EvaluationReport.FileName, Path.Combine(FolderPath, EvaluationReport.FileName), "application/json"),
     ];
 
     /// <summary>Opens a package written by <see cref="AdapterPackager"/> and checks it against its <c>SHA256SUMS</c>.</summary>

@@ -1,5 +1,4 @@
 using Octokit;
-using Octokit.Internal;
 
 namespace LoraPipeline.Publishing;
 
@@ -20,9 +19,7 @@ public sealed class ReleasePublisher
     {
         _settings = settings;
         _log = log is null ? _ => { } : line => log(settings.Token.Redact(line));
-        var credentials = new InMemoryCredentialStore(new Credentials(settings.Token.Reveal()));
-        var connection = new Connection(new ProductHeaderValue("LoraPipeline", CoreInfo.Version.Split('+')[0]), settings.ApiUrl, credentials);
-        _client = new GitHubClient(connection);
+        _client = GitHubClients.Octokit(settings);
     }
 
     /// <summary>What to release and how.</summary>

@@ -9,7 +9,7 @@ public class PublishReleaseTests
 {
     private const string Tag = "adapter-v0.1.0";
     private const string Token = "ghp_TESTTOKEN0123456789abcdefSECRET";
-    private static readonly string[] AssetNames = [$"{Tag}.zip", "README.md", "SHA256SUMS", "adapter_config.json", "adapter_model.safetensors"];
+    private static readonly string[] AssetNames = [$"{Tag}.zip", "README.md", "SHA256SUMS", "adapter_config.json", "adapter_model.safetensors", "report.json"];
 
     private PublishArtifacts _artifacts = null!;
     private FakeGitHub _github = null!;
@@ -69,7 +69,7 @@ public class PublishReleaseTests
         Assert.That(manifest.Assets.Keys, Is.EquivalentTo(AssetNames));
 
         var requests = _github.Requests;
-        Assert.That(requests.Count(r => r.IsUpload), Is.EqualTo(5), "uploads go to the release's upload_url");
+        Assert.That(requests.Count(r => r.IsUpload), Is.EqualTo(AssetNames.Length), "uploads go to the release's upload_url");
         Assert.That(requests.Where(r => !r.IsUpload).Select(r => r.Path), Is.All.StartsWith("/api/v3/repos/acme/rag-adapters/releases"),
             "GITHUB_API_URL is the base address of every API call");
         Assert.That(requests.Select(r => r.Authorization), Is.All.EqualTo($"token {Token}").IgnoreCase.Or.EqualTo($"Bearer {Token}").IgnoreCase);
@@ -91,7 +91,7 @@ public class PublishReleaseTests
         var requests = _github.Requests;
         Assert.That(requests.Where(r => r.Mutating), Is.Empty, string.Join("\n", requests.Select(r => $"{r.Method} {r.Path}")));
         Assert.That(requests, Has.Count.EqualTo(2), "get release by tag, list its assets");
-        Assert.That(_artifacts.Console, Does.Contain("0 uploaded, 0 replaced, 5 unchanged, 0 deleted"));
+        Assert.That(_artifacts.Console, Does.Contain("0 uploaded, 0 replaced, 6 unchanged, 0 deleted"));
     }
 
     [Test]
@@ -117,6 +117,19 @@ public class PublishReleaseTests
         Assert.That(requests.Count(r => r.Method == "POST" && !r.IsUpload), Is.Zero, "no second release");
         Assert.That(ReleaseManifest.Parse(release.Body)!.Assets["README.md"].Sha256,
             Is.EqualTo(FileHashing.Sha256File(Local("README.md"))));
+    }
+
+    [Test]
+    public async Task AReleaseWithoutTheStandaloneReportGetsItOnTheNextRunAndNothingElseChanges()
+    {
+        await Publish();
+        var release = SingleRelease();
+        release.Assets.RemoveAll(a => a.Name == "report.json"); // as published before report.json was an asset of its own
+        _github.ClearRequests();
+        Assert.That(await Publish(), Is.EqualTo(StageOutcome.UpToDate));
+        AssertAssetsEqualLocalFiles(SingleRelease());
+        Assert.That(_github.Requests.Where(r => r.Mutating).Select(r => r.IsUpload), Is.EqualTo(new[] { true }), "one upload, no delete");
+        Assert.That(_artifacts.Console, Does.Contain("1 uploaded, 0 replaced, 5 unchanged, 0 deleted"));
     }
 
     [Test]

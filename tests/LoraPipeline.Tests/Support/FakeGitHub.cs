@@ -14,8 +14,10 @@ namespace LoraPipeline.Tests.Support;
 /// A real HTTP server (Kestrel on 127.0.0.1, random port) speaking the subset of the GitHub REST API that releases use, laid out
 /// like GitHub Enterprise Server: the API under <c>/api/v3/</c> (use <see cref="ApiUrl"/> as <c>GITHUB_API_URL</c>) and uploads
 /// under <c>/api/uploads/</c>, reached only through each release's <c>upload_url</c>. Routes: get release by tag (drafts are not
-/// found, as on GitHub), list releases, create (422 when the tag has a release), update, list assets, delete asset, upload asset
-/// (422 when the name exists). Every request is logged; <see cref="Fail"/> injects error answers.
+/// found, as on GitHub), list releases (newest first), create (422 when the tag has a release), update, list assets, get asset
+/// (JSON, or with <c>Accept: application/octet-stream</c> a 302 to its unauthenticated <c>/download/</c> address, as GitHub
+/// redirects to signed storage), delete asset, upload asset (422 when the name exists). Every request is logged;
+/// <see cref="Fail"/> injects error answers.
 /// </summary>
 public sealed class FakeGitHub : IAsyncDisposable
 {
@@ -113,7 +115,8 @@ public sealed class FakeGitHub : IAsyncDisposable
 
     private async Task RouteAsync(HttpContext context, FakeGitHubRequest entry)
     {
-        if (!Authorized(entry.Authorization))
+        var download = entry.Method == "GET" && entry.Path.StartsWith("/download/", StringComparison.Ordinal);
+        if (!download && !Authorized(entry.Authorization))
         {
             var message = EchoCredentialsOn401 ? $"Bad credentials (got '{entry.Authorization}')" : "Bad credentials";
             await Send(context, 401, new { message, documentation_url = "https://docs.github.com/rest" });
@@ -129,6 +132,11 @@ public sealed class FakeGitHub : IAsyncDisposable
         }
 
         var s = entry.Path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
+        if (download)
+        {
+            await Download(context, s);
+            return;
+        }
         // /api/v3/repos/{o}/{r}/releases[...]  and  /api/uploads/repos/{o}/{r}/releases/{id}/assets
         if (s.Length >= 6 && s[0] == "api" && s[2] == "repos" && s[5] == "releases")
         {
@@ -148,7 +156,7 @@ public sealed class FakeGitHub : IAsyncDisposable
                 switch (method, rest)
                 {
                     case ("GET", []):
-                        await Send(context, 200, Find(r => r.Repository == repo).Select(ReleaseJson).ToList());
+                        await Send(context, 200, Find(r => r.Repository == repo).OrderByDescending(r => r.Id).Select(ReleaseJson).ToList());
                         return;
                     case ("POST", []):
                         await Create(context, repo);
@@ -162,7 +170,14 @@ public sealed class FakeGitHub : IAsyncDisposable
                         return;
                     case ("GET", [var id, "assets"]) when long.TryParse(id, out var releaseId):
                         var release = Find(r => r.Repository == repo && r.Id == releaseId).FirstOrDefault();
-                        await (release is null ? NotFound(context) : Send(context, 200, release.Assets.Select(AssetJson).ToList()));
+                        await (release is null ? NotFound(context) : Send(context, 200, release.Assets.Select(x => AssetJson(repo, x)).ToList()));
+                        return;
+                    case ("GET", ["assets", var id]) when int.TryParse(id, out var assetId):
+                        var found = Find(r => r.Repository == repo).SelectMany(r => r.Assets).FirstOrDefault(x => x.Id == assetId);
+                        if (found is null) await NotFound(context);
+                        else if (context.Request.Headers.Accept.ToString().Contains("application/octet-stream", StringComparison.Ordinal))
+                            context.Response.Redirect($"{Endpoint}/download/{found.Id}/{Uri.EscapeDataString(found.Name)}");
+                        else await Send(context, 200, AssetJson(repo, found));
                         return;
                     case ("DELETE", ["assets", var id]) when int.TryParse(id, out var assetId):
                         bool removed;
@@ -267,7 +282,7 @@ public sealed class FakeGitHub : IAsyncDisposable
             }
         }
         if (asset is null) await Validation(context, "ReleaseAsset", "name", "already_exists");
-        else await Send(context, 201, AssetJson(asset));
+        else await Send(context, 201, AssetJson(repo, asset));
     }
 
     private object ReleaseJson(FakeRelease r)
@@ -292,13 +307,30 @@ public sealed class FakeGitHub : IAsyncDisposable
             ["created_at"] = "2025-01-01T00:00:00Z",
             ["published_at"] = r.Draft ? null : "2025-01-01T00:00:00Z",
             ["author"] = new { login = "lora-bot", id = 1, type = "Bot" },
-            ["assets"] = r.Assets.Select(AssetJson).ToList(),
+            ["assets"] = r.Assets.Select(a => AssetJson(r.Repository, a)).ToList(),
         };
     }
 
-    private object AssetJson(FakeAsset a) => new Dictionary<string, object?>
+    /// <summary>Serves an asset's bytes at <c>/download/{id}/{name}</c> without credentials, like the signed storage address
+    /// GitHub redirects asset downloads to.</summary>
+    private async Task Download(HttpContext context, string[] segments)
     {
-        ["url"] = $"{ApiUrl}/repos/releases/assets/{a.Id}",
+        FakeAsset? asset = null;
+        if (segments is ["download", var id, ..] && int.TryParse(id, out var assetId))
+            lock (_gate) asset = _releases.SelectMany(r => r.Assets).FirstOrDefault(a => a.Id == assetId);
+        if (asset is null)
+        {
+            await NotFound(context);
+            return;
+        }
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/octet-stream";
+        await context.Response.Body.WriteAsync(asset.Content);
+    }
+
+    private object AssetJson(string repository, FakeAsset a) => new Dictionary<string, object?>
+    {
+        ["url"] = $"{ApiUrl}/repos/{repository}/releases/assets/{a.Id}",
         ["browser_download_url"] = $"{Endpoint}/download/{a.Id}/{a.Name}",
         ["id"] = a.Id,
         ["node_id"] = $"RA_{a.Id}",
