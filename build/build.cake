@@ -35,8 +35,8 @@ Task("Publish").Description("Package the adapter and publish a GitHub release (o
     .IsDependentOn("Evaluate").Does(() => Lora.RunStage(Context, "publish"));
 Task("Plan").Description("Memory and hardware plan for training and serving")
     .IsDependentOn("Convert").Does(() => Lora.RunStage(Context, "plan"));
-Task("Benchmark").Description("Inference latency and throughput by batch size")
-    .IsDependentOn("Convert").Does(() => Lora.RunStage(Context, "benchmark")); // Train joins once the adapter is benchmarked
+Task("Benchmark").Description("Inference latency and throughput by batch size, base + adapter unmerged and merged")
+    .IsDependentOn("Train").Does(() => Lora.RunStage(Context, "benchmark"));
 
 Task("Test")
     .Description("Build in Release and run all tests; ends with 'Tests: N passed, N failed, N skipped'")

@@ -1,28 +1,25 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using LoraPipeline.Checkpoints;
-using LoraPipeline.Diagnostics;
-using LoraPipeline.Modeling;
 using LoraPipeline.Sizing;
-using static TorchSharp.torch;
 
 namespace LoraPipeline.Cli.Bench;
 
 /// <summary>
-/// <c>lora bench memory</c>: checks the sizing estimates against measurement. For several small random models it
-/// runs, each in a fresh child process, a prefill of N tokens into a KV cache and compares the estimate
-/// (<see cref="InferenceEstimate.PrefillProcessBytes"/>) with the measured peak resident increase over the
-/// process's baseline (libtorch loaded); exits 1 when a ratio is outside 0.8–1.25.
-/// Training steps: the hook is <c>--training</c>, which needs the LoRA layers (<c>Lora/</c>) and says so until they land;
-/// its estimate is <see cref="TrainingEstimate"/>.
+/// <c>lora bench memory [--training]</c>: checks the sizing estimates against measurement. For several small random
+/// models it runs each case in a fresh child process and compares the estimate with the measured peak resident
+/// increase over the process's warmed-up baseline; exits 1 when a ratio is outside 0.8–1.25. The children run with
+/// glibc's mmap threshold fixed (<see cref="GlibcMmapThreshold"/>), so that resident memory follows the live tensors,
+/// which is what the estimates (and a GPU's caching allocator) count.
+/// Without <c>--training</c>: a prefill into a KV cache (<see cref="InferenceEstimate.PrefillProcessBytes"/>).
+/// With it: LoRA training steps, bf16 and f32 frozen bases (<see cref="TrainingEstimate.StepProcessBytes"/>).
 /// </summary>
 internal static class MemoryBenchCommand
 {
     private const double Low = 0.8, High = 1.25;
 
     /// <summary>hidden, layers, heads, kv heads, intermediate, vocab, dtype, batch, tokens.</summary>
-    private static readonly string[] Cases =
+    private static readonly string[] InferenceCases =
     [
         "512,4,8,8,1376,16384,f32,1,256",
         "768,6,12,4,2048,8192,f32,2,256",
@@ -30,35 +27,44 @@ internal static class MemoryBenchCommand
         "768,6,12,4,2048,8192,bf16,4,128",
     ];
 
+    /// <summary>hidden, layers, heads, kv heads, intermediate, vocab, dtype, batch, seq, answer tokens, rank.</summary>
+    private static readonly string[] TrainingCases =
+    [
+        "256,4,4,4,688,8192,f32,2,160,32,16",
+        "384,3,6,2,1024,16384,bf16,2,128,64,16",
+        "256,2,4,1,688,32000,bf16,1,384,192,8",
+        "320,3,5,5,864,8192,f32,4,64,64,32",
+    ];
+
     public static Command Create()
     {
         var child = new Option<string?>("--case") { Description = "measure one case in this process (used by the child processes)" };
-        var training = new Option<bool>("--training") { Description = "measure a training step (needs the LoRA layers)" };
-        var command = new Command("memory", "estimate / measured peak resident memory of inference steps on small random models");
+        var training = new Option<bool>("--training") { Description = "measure LoRA training steps (forward, backward, AdamW) instead of inference" };
+        var command = new Command("memory", "estimate / measured peak resident memory of inference or training steps on small random models");
         command.Options.Add(child);
         command.Options.Add(training);
         command.SetAction(parse =>
         {
-            if (parse.GetValue(training))
-            {
-                CliErrors.Write("bench memory --training: a training step needs the LoRA layers (src/LoraPipeline.Core/Lora/), which have not landed; " +
-                                "the estimate to compare with is Sizing.TrainingEstimate (see Sizing/ActivationModel.cs)");
-                return ExitCodes.NotImplemented;
-            }
-            return parse.GetValue(child) is { } one ? Measure(one) : Run();
+            var isTraining = parse.GetValue(training);
+            if (parse.GetValue(child) is { } one)
+                return isTraining ? TrainingMemoryCase.Measure(one) : InferenceMemoryCase.Measure(one);
+            return isTraining
+                ? Run("training", "case (hidden,layers,heads,kv,intermediate,vocab,dtype,batch,seq,answer,r)", TrainingCases, ["--training"])
+                : Run("inference", "case (hidden,layers,heads,kv,intermediate,vocab,dtype,batch,tokens)", InferenceCases, []);
         });
         return command;
     }
 
-    private static int Run()
+    private static int Run(string kind, string header, IReadOnlyList<string> cases, string[] extra)
     {
-        Console.WriteLine("case (hidden,layers,heads,kv,intermediate,vocab,dtype,batch,tokens) | estimate MiB | measured MiB | estimate/measured");
+        Console.WriteLine($"{kind}: {header} | estimate MiB | measured MiB | estimate/measured");
         var ok = true;
-        foreach (var spec in Cases)
+        foreach (var spec in cases)
         {
             // A fresh process per case, so that memory freed by an earlier case cannot be reused by the next.
             var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
-            foreach (var arg in new[] { typeof(MemoryBenchCommand).Assembly.Location, "bench", "memory", "--case", spec })
+            start.Environment[GlibcMmapThreshold.Variable] = GlibcMmapThreshold.Value;
+            foreach (var arg in new[] { typeof(MemoryBenchCommand).Assembly.Location, "bench", "memory", "--case", spec }.Concat(extra))
                 start.ArgumentList.Add(arg);
             using var process = Process.Start(start)!;
             var output = process.StandardOutput.ReadToEnd();
@@ -77,66 +83,7 @@ internal static class MemoryBenchCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{spec} | {estimate / 1048576:0.0} | {measured / 1048576:0.0} | {ratio:0.000}{(inside ? "" : $"  OUTSIDE {Low}-{High}")}"));
         }
-        Console.WriteLine(ok ? $"all ratios within {Low}-{High}" : $"some ratios outside {Low}-{High}");
+        Console.WriteLine(ok ? $"all {kind} ratios within {Low}-{High}" : $"some {kind} ratios outside {Low}-{High}");
         return ok ? ExitCodes.Ok : ExitCodes.Failed;
-    }
-
-    // Loads libtorch and initialises the kernels (thread pools, BLAS buffers) of every operation of a forward pass
-    // with a tiny model of the same kind, so that the baseline includes them and the measurement is the model's own.
-    private static void WarmUp(ModelConfig tiny, ScalarType dtype)
-    {
-        using (var model = LlamaModel.CreateRandom(tiny, seed: 2, dtype, CPU))
-        using (no_grad())
-        using (var scope = NewDisposeScope())
-        using (var cache = model.NewCache(8))
-            model.LastLogits(randint(0, tiny.VocabSize, [1, 8], ScalarType.Int64), null, cache);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-    }
-
-    private static int Measure(string spec)
-    {
-        var f = spec.Split(',');
-        int I(int k) => int.Parse(f[k], CultureInfo.InvariantCulture);
-        var config = new ModelConfig
-        {
-            Architecture = ModelArchitecture.Llama,
-            ArchitectureName = "LlamaForCausalLM",
-            HiddenSize = I(0),
-            NumHiddenLayers = I(1),
-            NumAttentionHeads = I(2),
-            NumKeyValueHeads = I(3),
-            HeadDim = I(0) / I(2),
-            IntermediateSize = I(4),
-            VocabSize = I(5),
-            RmsNormEps = 1e-5,
-            RopeTheta = 10000,
-            MaxPositionEmbeddings = 4096,
-            TieWordEmbeddings = false,
-            QkvBias = false,
-            OutputBias = false,
-            MlpBias = false,
-        };
-        var dtype = ModelArguments.ParseDtype(f[6]);
-        int batch = I(7), tokens = I(8);
-        var elementBytes = dtype == ScalarType.BFloat16 ? 2 : 4;
-
-        WarmUp(config with { HiddenSize = 8 * config.NumAttentionHeads, NumHiddenLayers = 1, HeadDim = 8, IntermediateSize = 128, VocabSize = 256 }, dtype);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var before = ProcessMemory.ResidentBytes() ?? 0;
-        ProcessMemory.ResetPeak();
-        using var model = LlamaModel.CreateRandom(config, seed: 1, dtype, CPU);
-        using (no_grad())
-        using (var scope = NewDisposeScope())
-        {
-            var ids = randint(0, config.VocabSize, [batch, tokens], ScalarType.Int64);
-            using var cache = model.NewCache(tokens);
-            model.LastLogits(ids, null, cache);
-            var peak = ProcessMemory.PeakResidentBytes() ?? 0;
-            var estimate = InferenceEstimate.PrefillProcessBytes(config, elementBytes, batch, tokens);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {estimate} {peak - before}"));
-        }
-        return ExitCodes.Ok;
     }
 }

@@ -1,5 +1,6 @@
 using Spectre.Console;
 using LoraPipeline.Configuration;
+using LoraPipeline.Lora;
 using LoraPipeline.Modeling;
 using LoraPipeline.Pipeline;
 using static TorchSharp.torch;
@@ -8,9 +9,9 @@ namespace LoraPipeline.Benchmarking;
 
 /// <summary>
 /// The Benchmark stage: <c>benchmark/bench.json</c> and <c>benchmark/latency-throughput.png</c> for the converted
-/// base model on the CPU in <c>train.precision</c>, over the <c>bench</c> section's grid (small by default;
-/// <c>lora bench infer</c> defaults to the full grid). Hook: once the Train stage lands, load its adapter here (merged or not) and add
-/// <c>train</c> to <see cref="Upstream"/>, as the stage catalogue already lists.
+/// base model with the Train stage's adapter (<c>train/adapter</c>), unmerged and merged in the same run, on the CPU
+/// in <c>train.precision</c>, over the <c>bench</c> section's grid (small by default; <c>lora bench infer</c>
+/// defaults to the full grid).
 /// </summary>
 public sealed class BenchmarkStage : IStage
 {
@@ -19,7 +20,7 @@ public sealed class BenchmarkStage : IStage
     public string Name => "benchmark";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Upstream => ["convert"];
+    public IReadOnlyList<string> Upstream => ["convert", "train"];
 
     /// <inheritdoc />
     public object ConfigSection(PipelineConfig config) => new { config.Train.Precision, config.Bench };
@@ -41,11 +42,13 @@ public sealed class BenchmarkStage : IStage
             throw new StageException($"bench: {e.Message}", e);
         }
         var dtype = context.Config.Train.Precision == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var adapterDirectory = Path.Combine(context.UpstreamDirectory("train"), "adapter");
         using var model = LlamaModel.Load(context.UpstreamDirectory("convert"), dtype, CPU);
-        var points = InferenceBenchmark.Run(model, grid,
-            p => context.Console.WriteLine($"benchmark: prompt {p.PromptLength}, batch {p.BatchSize}: {p.TokenMilliseconds:0.00} ms/token"));
-        BenchReport.Print(context.Console, points);
-        BenchReport.Write(context.OutputDirectory, context.Config.Model.Source, points, $"CPU ({get_num_threads()} threads, {dtype})");
+        var adapter = PeftAdapter.Apply(model, adapterDirectory);
+        var series = AdapterVariants.Run(model, adapter, merged: true, grid,
+            (name, p) => context.Console.WriteLine($"benchmark: {name}, prompt {p.PromptLength}, batch {p.BatchSize}: {p.TokenMilliseconds:0.00} ms/token"));
+        BenchReport.Print(context.Console, series);
+        BenchReport.Write(context.OutputDirectory, context.Config.Model.Source, "train/adapter", series, $"CPU ({get_num_threads()} threads, {dtype})");
         return Task.CompletedTask;
     }
 }

@@ -24,8 +24,7 @@ public static class StageCatalog
         new("evaluate", ["convert", "prepare", "train"], "base vs adapter on the holdout split; report; gate", () => new Evaluation.EvaluateStage()),
         new("publish", ["convert", "prepare", "train", "evaluate"], "PEFT package, model card and GitHub release, only past the gate", () => new Publishing.PublishStage()),
         new("plan", ["convert"], "memory and hardware plan for training and serving the model", () => new Sizing.PlanStage()),
-        // Benchmark reads the converted base for now; "train" joins its upstream when it benchmarks the adapter.
-        new("benchmark", ["convert"], "inference latency and throughput by batch size", () => new Benchmarking.BenchmarkStage()),
+        new("benchmark", ["convert", "train"], "inference latency and throughput by batch size, base + adapter unmerged and merged", () => new Benchmarking.BenchmarkStage()),
     ];
 
     /// <summary>Finds a stage by name (case-insensitive).</summary>

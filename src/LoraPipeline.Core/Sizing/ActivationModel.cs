@@ -17,8 +17,8 @@ namespace LoraPipeline.Sizing;
 /// mask when dropout is on (1·in), and the float32 rank-r intermediate (4·r).</item>
 /// </list>
 /// Outside the layers: the final norm (4h + e·h per token), full-vocabulary logits for every loss token
-/// (e·V for the bf16 logits and 4·V for the float32 log-probabilities, doubled for their gradients in the
-/// backward pass), and the backward pass's working set for the residual stream (2·e·h + 8h per token).
+/// (see <see cref="LogitBytesPerLossToken"/>; with <see cref="SizingInputs.LossTokens"/> only the answer
+/// positions reach the LM head, as <c>Training.AnswerLoss</c> does), and the backward pass's working set for the residual stream (2·e·h + 8h per token).
 /// With recomputation each layer keeps only its input (e·h per token) and one layer's full set is alive
 /// again while it is recomputed.
 /// </summary>
@@ -44,9 +44,13 @@ public static class ActivationModel
         return (4 * h + e * h) + (2 * e * h + 8 * h);
     }
 
-    /// <summary>Bytes of logits, log-probabilities and their gradients for one loss token.</summary>
+    /// <summary>
+    /// Bytes of the loss for one loss token at its peak, the start of the backward pass: the float32
+    /// log-probabilities kept by <c>log_softmax</c>, their gradient and the float32 logits' gradient (12·V), plus
+    /// the gradient cast back to the activation dtype when that is not float32 (e·V).
+    /// </summary>
     public static long LogitBytesPerLossToken(ModelConfig config, SizingInputs inputs) =>
-        2L * (inputs.ElementBytes + 4) * config.VocabSize;
+        (12L + (inputs.ElementBytes == 4 ? 0 : inputs.ElementBytes)) * config.VocabSize;
 
     /// <summary>Activation bytes of one training micro batch (formula above).</summary>
     public static long TrainingBytes(ModelConfig config, SizingInputs inputs)

@@ -45,5 +45,16 @@ public sealed record TrainingEstimate(
             inputs.Recompute);
     }
 
+    /// <summary>
+    /// Tensor bytes of one training step in a single process: <see cref="TensorBytes"/> plus the allocator workspace
+    /// share of <see cref="FrameworkOverhead"/> (no device constant). This is what <c>lora bench memory --training</c>
+    /// compares with the measured peak resident increase.
+    /// </summary>
+    public static long StepProcessBytes(ModelConfig config, SizingInputs inputs)
+    {
+        var tensors = Compute(config, inputs).TensorBytes;
+        return tensors + FrameworkOverhead.Workspace(tensors);
+    }
+
     internal static long CeilDiv(long a, long b) => (a + b - 1) / b;
 }
