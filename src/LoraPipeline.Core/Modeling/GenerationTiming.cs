@@ -5,8 +5,8 @@ namespace LoraPipeline.Modeling;
 /// <summary>Per-token decoding times of one generation run (the prompt pass excluded).</summary>
 /// <param name="UseCache">Whether the KV cache was used.</param>
 /// <param name="Tokens">Tokens generated.</param>
-/// <param name="FirstMilliseconds">Mean milliseconds per token over the first <paramref name="Window"/> decoded tokens.</param>
-/// <param name="LastMilliseconds">Mean milliseconds per token over the last <paramref name="Window"/> decoded tokens.</param>
+/// <param name="FirstMilliseconds">Median milliseconds per token over the first <paramref name="Window"/> decoded tokens.</param>
+/// <param name="LastMilliseconds">Median milliseconds per token over the last <paramref name="Window"/> decoded tokens.</param>
 /// <param name="Window">Tokens averaged at each end.</param>
 public sealed record GenerationTiming(bool UseCache, int Tokens, double FirstMilliseconds, double LastMilliseconds, int Window)
 {
@@ -26,11 +26,18 @@ public sealed record GenerationTiming(bool UseCache, int Tokens, double FirstMil
         TokenGenerator.Generate(model, [prompt], options, _ => stamps.Add(clock.Elapsed.TotalMilliseconds));
         // Step k's cost is stamps[k] - stamps[k-1]; step 0 (the prompt pass) is left out.
         var steps = Enumerable.Range(1, stamps.Count - 1).Select(k => stamps[k] - stamps[k - 1]).ToList();
-        return new GenerationTiming(useCache, stamps.Count, steps.Take(window).Average(), steps.TakeLast(window).Average(), window);
+        // Medians, not means: one scheduler hiccup or GC pause in a 16-token window would otherwise decide the ratio.
+        return new GenerationTiming(useCache, stamps.Count, Median(steps.Take(window)), Median(steps.TakeLast(window)), window);
     }
 
-    /// <summary>One line: mode, both means and the ratio.</summary>
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>One line: mode, both medians and the ratio.</summary>
     public override string ToString() =>
-        $"{(UseCache ? "kv cache" : "no cache")}: {Tokens} tokens; first {Window}: {FirstMilliseconds:F3} ms/token; " +
-        $"last {Window}: {LastMilliseconds:F3} ms/token; ratio last/first: {Ratio:F2}";
+        $"{(UseCache ? "kv cache" : "no cache")}: {Tokens} tokens; first {Window}: {FirstMilliseconds:F3} ms/token (median); " +
+        $"last {Window}: {LastMilliseconds:F3} ms/token (median); ratio last/first: {Ratio:F2}";
 }
