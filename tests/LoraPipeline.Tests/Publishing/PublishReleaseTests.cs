@@ -5,42 +5,27 @@ using LoraPipeline.Tests.Support;
 namespace LoraPipeline.Tests.Publishing;
 
 /// <summary>The GitHub release through Octokit against <see cref="FakeGitHub"/>, a real HTTP server on 127.0.0.1.</summary>
-public class PublishReleaseTests
+public class PublishReleaseTests : FakeGitHubTestBase
 {
     private const string Tag = "adapter-v0.1.0";
-    private const string Token = "ghp_TESTTOKEN0123456789abcdefSECRET";
+    private const string TokenValue = "ghp_TESTTOKEN0123456789abcdefSECRET";
+
+    protected override string Token => TokenValue;
     private static readonly string[] AssetNames = [$"{Tag}.zip", "README.md", "SHA256SUMS", "adapter_config.json", "adapter_model.safetensors", "report.json"];
 
-    private PublishArtifacts _artifacts = null!;
-    private FakeGitHub _github = null!;
+    private Func<string, string?> Env(string token = TokenValue) => PublishArtifacts.Environment(token, GitHub.ApiUrl);
 
-    [SetUp]
-    public async Task SetUp()
-    {
-        _artifacts = new PublishArtifacts();
-        _github = await FakeGitHub.StartAsync(Token);
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        await _github.DisposeAsync();
-        _artifacts.Dispose();
-    }
-
-    private Func<string, string?> Env(string token = Token) => PublishArtifacts.Environment(token, _github.ApiUrl);
-
-    private Task<StageOutcome> Publish(params string[] overrides) => _artifacts.PublishAsync(Env(), overrides);
+    private Task<StageOutcome> Publish(params string[] overrides) => Artifacts.PublishAsync(Env(), overrides);
 
     private FakeRelease SingleRelease()
     {
-        Assert.That(_github.Releases, Has.Count.EqualTo(1));
-        return _github.Releases[0];
+        Assert.That(GitHub.Releases, Has.Count.EqualTo(1));
+        return GitHub.Releases[0];
     }
 
     private string Local(string asset) => asset is "SHA256SUMS" || asset.EndsWith(".zip")
-        ? Path.Combine(_artifacts.PublishDirectory, asset)
-        : Path.Combine(_artifacts.PublishDirectory, Tag, asset);
+        ? Path.Combine(Artifacts.PublishDirectory, asset)
+        : Path.Combine(Artifacts.PublishDirectory, Tag, asset);
 
     private void AssertAssetsEqualLocalFiles(FakeRelease release)
     {
@@ -65,16 +50,16 @@ public class PublishReleaseTests
         Assert.That(release.Body, Does.Contain("**Gate: passed**"));
         Assert.That(release.Body, Does.Contain("| exact_match | 10 | 55 | +45 |"));
         var manifest = ReleaseManifest.Parse(release.Body)!;
-        Assert.That(manifest.AdapterSha256, Is.EqualTo(_artifacts.AdapterSha));
+        Assert.That(manifest.AdapterSha256, Is.EqualTo(Artifacts.AdapterSha));
         Assert.That(manifest.Assets.Keys, Is.EquivalentTo(AssetNames));
 
-        var requests = _github.Requests;
+        var requests = GitHub.Requests;
         Assert.That(requests.Count(r => r.IsUpload), Is.EqualTo(AssetNames.Length), "uploads go to the release's upload_url");
         Assert.That(requests.Where(r => !r.IsUpload).Select(r => r.Path), Is.All.StartsWith("/api/v3/repos/acme/rag-adapters/releases"),
             "GITHUB_API_URL is the base address of every API call");
         Assert.That(requests.Select(r => r.Authorization), Is.All.EqualTo($"token {Token}").IgnoreCase.Or.EqualTo($"Bearer {Token}").IgnoreCase);
         Assert.That(requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/releases")), Is.EqualTo(1));
-        Assert.That(_artifacts.Console, Does.Contain($"release {Tag} created"));
+        Assert.That(Artifacts.Console, Does.Contain($"release {Tag} created"));
     }
 
     [Test]
@@ -82,16 +67,16 @@ public class PublishReleaseTests
     {
         await Publish();
         var ids = SingleRelease().Assets.Select(a => a.Id).ToList();
-        _github.ClearRequests();
+        GitHub.ClearRequests();
 
         Assert.That(await Publish(), Is.EqualTo(StageOutcome.UpToDate), "the package is up to date, the release is still checked");
         var release = SingleRelease();
         Assert.That(release.Assets.Select(a => a.Id), Is.EqualTo(ids), "no asset re-uploaded");
         AssertAssetsEqualLocalFiles(release);
-        var requests = _github.Requests;
+        var requests = GitHub.Requests;
         Assert.That(requests.Where(r => r.Mutating), Is.Empty, string.Join("\n", requests.Select(r => $"{r.Method} {r.Path}")));
         Assert.That(requests, Has.Count.EqualTo(2), "get release by tag, list its assets");
-        Assert.That(_artifacts.Console, Does.Contain("0 uploaded, 0 replaced, 6 unchanged, 0 deleted"));
+        Assert.That(Artifacts.Console, Does.Contain("0 uploaded, 0 replaced, 6 unchanged, 0 deleted"));
     }
 
     [Test]
@@ -99,7 +84,7 @@ public class PublishReleaseTests
     {
         await Publish();
         var before = SingleRelease().Assets.ToDictionary(a => a.Name, a => a.Id);
-        _github.ClearRequests();
+        GitHub.ClearRequests();
 
         // Same adapter, new model card (licence): README.md, SHA256SUMS and the zip change; the adapter files do not.
         Assert.That(await Publish("publish.license=mit"), Is.EqualTo(StageOutcome.Ran));
@@ -110,7 +95,7 @@ public class PublishReleaseTests
         Assert.That(after["adapter_config.json"], Is.EqualTo(before["adapter_config.json"]));
         foreach (var changed in new[] { "README.md", "SHA256SUMS", $"{Tag}.zip" })
             Assert.That(after[changed], Is.Not.EqualTo(before[changed]), changed);
-        var requests = _github.Requests;
+        var requests = GitHub.Requests;
         Assert.That(requests.Count(r => r.Method == "DELETE"), Is.EqualTo(3));
         Assert.That(requests.Count(r => r.IsUpload), Is.EqualTo(3));
         Assert.That(requests.Count(r => r.Method == "PATCH"), Is.EqualTo(1), "the notes record the new hashes");
@@ -125,11 +110,11 @@ public class PublishReleaseTests
         await Publish();
         var release = SingleRelease();
         release.Assets.RemoveAll(a => a.Name == "report.json"); // as published before report.json was an asset of its own
-        _github.ClearRequests();
+        GitHub.ClearRequests();
         Assert.That(await Publish(), Is.EqualTo(StageOutcome.UpToDate));
         AssertAssetsEqualLocalFiles(SingleRelease());
-        Assert.That(_github.Requests.Where(r => r.Mutating).Select(r => r.IsUpload), Is.EqualTo(new[] { true }), "one upload, no delete");
-        Assert.That(_artifacts.Console, Does.Contain("1 uploaded, 0 replaced, 5 unchanged, 0 deleted"));
+        Assert.That(GitHub.Requests.Where(r => r.Mutating).Select(r => r.IsUpload), Is.EqualTo(new[] { true }), "one upload, no delete");
+        Assert.That(Artifacts.Console, Does.Contain("1 uploaded, 0 replaced, 5 unchanged, 0 deleted"));
     }
 
     [Test]
@@ -138,38 +123,38 @@ public class PublishReleaseTests
         await Publish();
         var asset = SingleRelease().Assets.Single(a => a.Name == "adapter_config.json");
         asset.Content = [.. asset.Content.Take(asset.Content.Length - 1)]; // an interrupted earlier upload, for example
-        _github.ClearRequests();
+        GitHub.ClearRequests();
         await Publish();
         AssertAssetsEqualLocalFiles(SingleRelease());
-        Assert.That(_github.Requests.Count(r => r.IsUpload), Is.EqualTo(1));
-        Assert.That(_github.Requests.Count(r => r.Method == "DELETE"), Is.EqualTo(1));
+        Assert.That(GitHub.Requests.Count(r => r.IsUpload), Is.EqualTo(1));
+        Assert.That(GitHub.Requests.Count(r => r.Method == "DELETE"), Is.EqualTo(1));
     }
 
     [Test]
     public async Task ATagWithDifferentContentIsRefusedWithoutOverwriteAndReplacedWithIt()
     {
         await Publish();
-        var oldSha = _artifacts.AdapterSha;
-        _artifacts.WriteAdapter(seed: 2);
-        _artifacts.WriteReport(passed: true, reasons: [], adapterSha: _artifacts.AdapterSha);
-        _github.ClearRequests();
+        var oldSha = Artifacts.AdapterSha;
+        Artifacts.WriteAdapter(seed: 2);
+        Artifacts.WriteReport(passed: true, reasons: [], adapterSha: Artifacts.AdapterSha);
+        GitHub.ClearRequests();
 
         var e = Assert.ThrowsAsync<PublishException>(() => Publish());
         Assert.That(e!.Message, Does.Contain("already exists").And.Contain("publish.overwrite=true")
-            .And.Contain(oldSha).And.Contain(_artifacts.AdapterSha));
-        Assert.That(_github.Requests.Where(r => r.Mutating), Is.Empty);
+            .And.Contain(oldSha).And.Contain(Artifacts.AdapterSha));
+        Assert.That(GitHub.Requests.Where(r => r.Mutating), Is.Empty);
 
         Assert.That(await Publish("publish.overwrite=true"), Is.EqualTo(StageOutcome.UpToDate));
         var release = SingleRelease();
         AssertAssetsEqualLocalFiles(release);
-        Assert.That(ReleaseManifest.Parse(release.Body)!.AdapterSha256, Is.EqualTo(_artifacts.AdapterSha));
+        Assert.That(ReleaseManifest.Parse(release.Body)!.AdapterSha256, Is.EqualTo(Artifacts.AdapterSha));
     }
 
     [Test]
     public async Task AReleaseMadeByHandForTheTagIsRefusedWithoutOverwriteAndItsStrayAssetsRemovedWithIt()
     {
-        var manual = _github.AddRelease(PublishArtifacts.Repository, Tag, "hand-written notes");
-        _github.AddAsset(manual, "notes.txt", "hello"u8.ToArray());
+        var manual = GitHub.AddRelease(PublishArtifacts.Repository, Tag, "hand-written notes");
+        GitHub.AddAsset(manual, "notes.txt", "hello"u8.ToArray());
         var e = Assert.ThrowsAsync<PublishException>(() => Publish());
         Assert.That(e!.Message, Does.Contain("already exists").And.Contain("no LoraPipeline manifest"));
 
@@ -186,10 +171,10 @@ public class PublishReleaseTests
         var release = SingleRelease();
         Assert.That(release.Draft, Is.True);
         Assert.That(release.Prerelease, Is.True);
-        _github.ClearRequests();
+        GitHub.ClearRequests();
         await Publish("publish.draft=true", "publish.prerelease=true");
         SingleRelease();
-        Assert.That(_github.Requests.Where(r => r.Mutating), Is.Empty);
+        Assert.That(GitHub.Requests.Where(r => r.Mutating), Is.Empty);
 
         await Publish("publish.prerelease=true"); // publishing the draft
         Assert.That(SingleRelease().Draft, Is.False);
@@ -198,10 +183,10 @@ public class PublishReleaseTests
     [Test]
     public async Task A401IsAnsweredWithAClearErrorThatHoldsNoToken()
     {
-        _github.EchoCredentialsOn401 = true;
-        var e = Assert.ThrowsAsync<PublishException>(() => _artifacts.PublishAsync(Env("ghp_WRONGTOKEN_shouldneverbeprinted")));
+        GitHub.EchoCredentialsOn401 = true;
+        var e = Assert.ThrowsAsync<PublishException>(() => Artifacts.PublishAsync(Env("ghp_WRONGTOKEN_shouldneverbeprinted")));
         Assert.That(e!.Message, Does.Contain("401 Unauthorized").And.Contain("GITHUB_TOKEN").And.Contain(PublishArtifacts.Repository));
-        foreach (var text in new[] { e.Message, e.ToString(), _artifacts.Console })
+        foreach (var text in new[] { e.Message, e.ToString(), Artifacts.Console })
             Assert.That(text, Does.Not.Contain("ghp_WRONGTOKEN_shouldneverbeprinted"));
         Assert.That(e.ToString(), Does.Contain("***"), "the echoed token is masked");
     }
@@ -209,34 +194,34 @@ public class PublishReleaseTests
     [Test]
     public void A422IsAnsweredWithAClearErrorNamingTheField()
     {
-        _github.Fail("POST", "/releases", 422, new
+        GitHub.Fail("POST", "/releases", 422, new
         {
             message = "Validation Failed",
             errors = new[] { new { resource = "Release", code = "invalid", field = "target_commitish" } },
         });
         var e = Assert.ThrowsAsync<PublishException>(() => Publish());
         Assert.That(e!.Message, Does.Contain("422").And.Contain("create release adapter-v0.1.0").And.Contain("Release target_commitish invalid"));
-        Assert.That(_github.Releases, Is.Empty);
+        Assert.That(GitHub.Releases, Is.Empty);
     }
 
     [Test]
     public async Task TheTokenAppearsInNoOutputOfTheCommandLine()
     {
         // The real `lora publish` process: success, then a rejected token, with stdout and stderr captured.
-        var config = _artifacts.Temp.Combine("test.yaml");
+        var config = Artifacts.Temp.Combine("test.yaml");
         File.WriteAllText(config, "publish:\n  version: 0.1.0\n");
         var environment = new Dictionary<string, string?>
         {
-            ["GITHUB_TOKEN"] = Token, ["GITHUB_API_URL"] = _github.ApiUrl, ["GITHUB_REPOSITORY"] = PublishArtifacts.Repository,
+            ["GITHUB_TOKEN"] = Token, ["GITHUB_API_URL"] = GitHub.ApiUrl, ["GITHUB_REPOSITORY"] = PublishArtifacts.Repository,
         };
-        var ok = LoraProcess.Run(_artifacts.Temp.Path, environment, "publish", "--config", config, "--artifacts", _artifacts.Artifacts);
+        var ok = LoraProcess.Run(Artifacts.Temp.Path, environment, "publish", "--config", config, "--artifacts", Artifacts.Artifacts);
         Assert.That(ok.ExitCode, Is.EqualTo(0), ok.Output);
         Assert.That(ok.Output, Does.Contain($"release {Tag} created"));
         AssertAssetsEqualLocalFiles(SingleRelease());
 
-        _github.EchoCredentialsOn401 = true;
+        GitHub.EchoCredentialsOn401 = true;
         environment["GITHUB_TOKEN"] = "ghp_OTHERSECRET987";
-        var rejected = LoraProcess.Run(_artifacts.Temp.Path, environment, "publish", "--config", config, "--artifacts", _artifacts.Artifacts);
+        var rejected = LoraProcess.Run(Artifacts.Temp.Path, environment, "publish", "--config", config, "--artifacts", Artifacts.Artifacts);
         Assert.That(rejected.ExitCode, Is.Not.EqualTo(0));
         Assert.That(rejected.Output, Does.Contain("401 Unauthorized"));
         Assert.That(ok.Output + rejected.Output, Does.Not.Contain(Token).And.Not.Contain("ghp_OTHERSECRET987"));
@@ -246,9 +231,9 @@ public class PublishReleaseTests
     [Test]
     public void SettingsAndTokenNeverPrintTheToken()
     {
-        var settings = GitHubSettings.Resolve(new Configuration.PublishOptions(), PublishArtifacts.Environment(Token, _github.ApiUrl), out _)!;
+        var settings = GitHubSettings.Resolve(new Configuration.PublishOptions(), PublishArtifacts.Environment(Token, GitHub.ApiUrl), out _)!;
         Assert.That(settings.ToString(), Does.Not.Contain(Token));
         Assert.That(settings.Token.ToString(), Does.Not.Contain(Token));
-        Assert.That(settings.ApiUrl.AbsoluteUri, Is.EqualTo(_github.ApiUrl + "/"));
+        Assert.That(settings.ApiUrl.AbsoluteUri, Is.EqualTo(GitHub.ApiUrl + "/"));
     }
 }

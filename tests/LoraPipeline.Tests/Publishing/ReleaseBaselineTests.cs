@@ -9,30 +9,15 @@ using LoraPipeline.Tests.Support;
 namespace LoraPipeline.Tests.Publishing;
 
 /// <summary><c>eval.baseline: release:TAG</c>: the previous release's report.json fetched from <see cref="FakeGitHub"/> and gated on.</summary>
-public class ReleaseBaselineTests
+public class ReleaseBaselineTests : FakeGitHubTestBase
 {
     private const string Tag = "adapter-v0.1.0";
-    private const string Token = "ghp_BASELINETOKEN0123456789SECRET";
+    private const string TokenValue = "ghp_BASELINETOKEN0123456789SECRET";
 
-    private PublishArtifacts _artifacts = null!;
-    private FakeGitHub _github = null!;
+    protected override string Token => TokenValue;
 
-    [SetUp]
-    public async Task SetUp()
-    {
-        _artifacts = new PublishArtifacts();
-        _github = await FakeGitHub.StartAsync(Token);
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        await _github.DisposeAsync();
-        _artifacts.Dispose();
-    }
-
-    private Func<string, string?> Env(string? token = Token, string? repository = PublishArtifacts.Repository) =>
-        PublishArtifacts.Environment(token, _github.ApiUrl, repository);
+    private Func<string, string?> Env(string? token = TokenValue, string? repository = PublishArtifacts.Repository) =>
+        PublishArtifacts.Environment(token, GitHub.ApiUrl, repository);
 
     private Task<ReleaseReport> Fetch(string baseline, Func<string, string?>? environment = null) =>
         ReleaseBaseline.FetchAsync(baseline, new PublishOptions(), environment ?? Env());
@@ -51,11 +36,11 @@ public class ReleaseBaselineTests
     [Test]
     public async Task APublishedReleaseIsTheBaselineAndTheGatePassesWhenNoWorseAndFailsOnARegression()
     {
-        Assert.That(await _artifacts.PublishAsync(Env()), Is.EqualTo(StageOutcome.Ran));
-        _github.ClearRequests();
+        Assert.That(await Artifacts.PublishAsync(Env()), Is.EqualTo(StageOutcome.Ran));
+        GitHub.ClearRequests();
 
         var report = await Fetch($"release:{Tag}");
-        var local = Path.Combine(_artifacts.PublishDirectory, Tag, "report.json");
+        var local = Path.Combine(Artifacts.PublishDirectory, Tag, "report.json");
         Assert.That(report.Content, Is.EqualTo(File.ReadAllBytes(local)));
         Assert.That(report.Sha256, Is.EqualTo(FileHashing.Sha256File(local)));
         Assert.That(report.Source, Is.EqualTo("asset report.json"));
@@ -75,7 +60,7 @@ public class ReleaseBaselineTests
         Assert.That(failed.Reasons.Single(), Does.StartWith("baseline.loss"));
 
         // The asset API was asked for octet-stream with the token; the redirected download carried no credentials.
-        var requests = _github.Requests;
+        var requests = GitHub.Requests;
         Assert.That(requests.Single(r => r.Path.Contains("/releases/assets/")).Authorization, Does.EndWith(Token));
         var download = requests.Single(r => r.Path.StartsWith("/download/"));
         Assert.That(download.Authorization, Is.Null, "the token is not sent to the storage address");
@@ -85,13 +70,13 @@ public class ReleaseBaselineTests
     [Test]
     public async Task LatestIsTheNewestNonDraftRelease()
     {
-        var old = _github.AddRelease(PublishArtifacts.Repository, "adapter-v0.1.0", "notes");
-        _github.AddAsset(old, "report.json", Report(2.0, 30));
-        var current = _github.AddRelease(PublishArtifacts.Repository, "adapter-v0.2.0", "notes");
-        _github.AddAsset(current, "report.json", Report(1.5, 40));
-        var draft = _github.AddRelease(PublishArtifacts.Repository, "adapter-v0.3.0", "notes", draft: true);
-        _github.AddAsset(draft, "report.json", Report(9.0, 0));
-        _github.AddAsset(_github.AddRelease("acme/other", "adapter-v9.0.0", "notes"), "report.json", Report(0.1, 99));
+        var old = GitHub.AddRelease(PublishArtifacts.Repository, "adapter-v0.1.0", "notes");
+        GitHub.AddAsset(old, "report.json", Report(2.0, 30));
+        var current = GitHub.AddRelease(PublishArtifacts.Repository, "adapter-v0.2.0", "notes");
+        GitHub.AddAsset(current, "report.json", Report(1.5, 40));
+        var draft = GitHub.AddRelease(PublishArtifacts.Repository, "adapter-v0.3.0", "notes", draft: true);
+        GitHub.AddAsset(draft, "report.json", Report(9.0, 0));
+        GitHub.AddAsset(GitHub.AddRelease("acme/other", "adapter-v9.0.0", "notes"), "report.json", Report(0.1, 99));
 
         var report = await Fetch("release:latest");
         Assert.That(report.Tag, Is.EqualTo("adapter-v0.2.0"));
@@ -102,7 +87,7 @@ public class ReleaseBaselineTests
     [Test]
     public async Task WithoutAStandaloneAssetTheReportIsReadFromTheReleaseZip()
     {
-        var release = _github.AddRelease(PublishArtifacts.Repository, Tag, "notes");
+        var release = GitHub.AddRelease(PublishArtifacts.Repository, Tag, "notes");
         using var zip = new MemoryStream();
         using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
         {
@@ -112,14 +97,14 @@ public class ReleaseBaselineTests
                 entry.Write(content);
             }
         }
-        _github.AddAsset(release, $"{Tag}.zip", zip.ToArray());
+        GitHub.AddAsset(release, $"{Tag}.zip", zip.ToArray());
 
         var report = await Fetch($"release:{Tag}");
         Assert.That(report.Source, Is.EqualTo($"{Tag}/report.json in asset {Tag}.zip"));
         Assert.That(Metrics(report)["exact_match"], Is.EqualTo(35));
 
-        var empty = _github.AddRelease(PublishArtifacts.Repository, "adapter-v0.0.1", "notes");
-        _github.AddAsset(empty, "notes.txt", "hello"u8.ToArray());
+        var empty = GitHub.AddRelease(PublishArtifacts.Repository, "adapter-v0.0.1", "notes");
+        GitHub.AddAsset(empty, "notes.txt", "hello"u8.ToArray());
         var e = Assert.ThrowsAsync<PublishException>(() => Fetch("release:adapter-v0.0.1"));
         Assert.That(e!.Message, Does.Contain("adapter-v0.0.1").And.Contain(PublishArtifacts.Repository).And.Contain("neither a report.json asset"));
     }
@@ -144,15 +129,15 @@ public class ReleaseBaselineTests
             .And.Contain("GITHUB_TOKEN is not set"));
         var noRepository = Assert.ThrowsAsync<PublishException>(() => Fetch($"release:{Tag}", Env(repository: null)));
         Assert.That(noRepository!.Message, Does.Contain("publish.repository or GITHUB_REPOSITORY").And.Not.Contain(Token));
-        Assert.That(_github.Requests, Is.Empty);
+        Assert.That(GitHub.Requests, Is.Empty);
         Assert.That(() => Fetch("release:"), Throws.TypeOf<PublishException>().With.Message.Contains("release:latest"));
     }
 
     [Test]
     public async Task ARejectedTokenIsAClearErrorThatNeverHoldsTheToken()
     {
-        _github.AddAsset(_github.AddRelease(PublishArtifacts.Repository, Tag, "notes"), "report.json", Report(1.0, 50));
-        _github.EchoCredentialsOn401 = true;
+        GitHub.AddAsset(GitHub.AddRelease(PublishArtifacts.Repository, Tag, "notes"), "report.json", Report(1.0, 50));
+        GitHub.EchoCredentialsOn401 = true;
         const string wrong = "ghp_WRONGBASELINE_neverprinted";
         var e = Assert.ThrowsAsync<PublishException>(() => Fetch($"release:{Tag}", Env(token: wrong)));
         Assert.That(e!.Message, Does.Contain("401").And.Contain("GITHUB_TOKEN").And.Contain(PublishArtifacts.Repository));
@@ -167,20 +152,20 @@ public class ReleaseBaselineTests
     {
         // A stage-level run: the baseline is resolved first, so these failures need no trained model.
         Task<StageOutcome> Evaluate(Func<string, string?> environment, string baseline) =>
-            StageRunner.RunAsync(new EvaluateStage(environment), _artifacts.Run($"eval.baseline={baseline}"));
+            StageRunner.RunAsync(new EvaluateStage(environment), Artifacts.Run($"eval.baseline={baseline}"));
 
         var noToken = Assert.ThrowsAsync<PublishException>(() => Evaluate(Env(token: null), $"release:{Tag}"));
         Assert.That(noToken!.Message, Does.Contain(Tag).And.Contain("GITHUB_TOKEN"));
         var missing = Assert.ThrowsAsync<PublishException>(() => Evaluate(Env(), "release:adapter-v4.0.4"));
         Assert.That(missing!.Message, Does.Contain("adapter-v4.0.4").And.Contain(PublishArtifacts.Repository));
 
-        _github.AddAsset(_github.AddRelease(PublishArtifacts.Repository, Tag, "notes"), "report.json", "{ not json"u8.ToArray());
+        GitHub.AddAsset(GitHub.AddRelease(PublishArtifacts.Repository, Tag, "notes"), "report.json", "{ not json"u8.ToArray());
         var unreadable = Assert.ThrowsAsync<StageException>(() => Evaluate(Env(), $"release:{Tag}"));
         Assert.That(unreadable!.Message, Does.Contain(Tag).And.Contain("not valid JSON"));
 
-        foreach (var text in new[] { noToken.ToString(), missing.ToString(), unreadable.ToString(), _artifacts.Console })
+        foreach (var text in new[] { noToken.ToString(), missing.ToString(), unreadable.ToString(), Artifacts.Console })
             Assert.That(text, Does.Not.Contain(Token));
-        Assert.That(Directory.Exists(_artifacts.Dir("evaluate")) && File.Exists(Path.Combine(_artifacts.Dir("evaluate"), "baseline.json")), Is.False,
+        Assert.That(Directory.Exists(Artifacts.Dir("evaluate")) && File.Exists(Path.Combine(Artifacts.Dir("evaluate"), "baseline.json")), Is.False,
             "nothing is committed for a failed run");
     }
 }
