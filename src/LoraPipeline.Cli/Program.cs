@@ -2,6 +2,11 @@ using System.CommandLine;
 using LoraPipeline.Cli;
 using LoraPipeline.Pipeline;
 
+// Logs (CI, pipes) get whole lines: Spectre would otherwise wrap redirected output at 80 columns,
+// splitting figures and paths across lines. COLUMNS, when set, still decides.
+if (Console.IsOutputRedirected)
+    Spectre.Console.AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0 ? columns : 240;
+
 var root = new RootCommand(
     "lora: LoRA fine-tuning pipeline for Llama-family models (download, convert, prepare, train, evaluate, publish).\n" +
     "Each stage command runs one stage incrementally for a config: lora <stage> --config FILE [--set key=value ...] [--artifacts DIR]");

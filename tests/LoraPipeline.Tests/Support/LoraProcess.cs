@@ -48,7 +48,7 @@ public static class LoraProcess
         start.ArgumentList.Add(CliAssembly);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment["NO_COLOR"] = "1";
-        start.Environment["COLUMNS"] = "200";
+        start.Environment["COLUMNS"] = "1000";
         if (environment is not null)
             foreach (var (key, value) in environment) start.Environment[key] = value;
         return start;
