@@ -47,7 +47,7 @@ public static class CheckpointConverter
         {
             for (var s = 0; s < shards.Count; s++)
             {
-                var shardName = shards.Count == 1 ? CheckpointFormats.SingleFile : $"model-{s + 1:00000}-of-{shards.Count:00000}.safetensors";
+                var shardName = ShardPlan.FileName(s, shards.Count);
                 using var scope = NewDisposeScope();
                 var tensors = new List<KeyValuePair<string, Tensor>>();
                 foreach (var name in shards[s])
@@ -72,12 +72,8 @@ public static class CheckpointConverter
         if (shards.Count > 1)
             new ShardIndex(weightMap, totalBytes).Write(Path.Combine(outputDirectory, CheckpointFormats.IndexFile));
 
-        WriteConfig(inputDirectory, outputDirectory, dtype);
-        foreach (var companion in CompanionFiles)
-        {
-            var source = Path.Combine(inputDirectory, companion);
-            if (File.Exists(source)) AtomicFile.WriteAllBytes(Path.Combine(outputDirectory, companion), File.ReadAllBytes(source));
-        }
+        WriteConfig(inputDirectory, outputDirectory, dtype == DType.Bf16 ? "bfloat16" : "float32");
+        CopyCompanions(inputDirectory, outputDirectory);
 
         var manifest = new ConversionManifest
         {
@@ -96,34 +92,38 @@ public static class CheckpointConverter
         return manifest;
     }
 
-    /// <summary>Groups tensors into shards of at most <paramref name="maxShardBytes"/> (a tensor larger than that gets a shard of its own).</summary>
-    internal static List<List<string>> PlanShards(IReadOnlyList<string> names, Func<string, SafetensorsEntry> entry, int targetElementSize, long maxShardBytes)
-    {
-        var shards = new List<List<string>> { new() };
-        long current = 0;
-        foreach (var name in names)
+    /// <summary>Groups tensors into shards by their size after conversion (see <see cref="ShardPlan.Group"/>).</summary>
+    internal static List<List<string>> PlanShards(IReadOnlyList<string> names, Func<string, SafetensorsEntry> entry, int targetElementSize, long maxShardBytes) =>
+        ShardPlan.Group(names, name =>
         {
             var e = entry(name);
+            var elements = e.Shape.Aggregate(1L, (a, b) => a * b);
             var elementSize = e.Type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64
                 ? targetElementSize
-                : (int)(e.ByteLength / Math.Max(1, e.Shape.Aggregate(1L, (a, b) => a * b)));
-            var bytes = e.Shape.Aggregate(1L, (a, b) => a * b) * elementSize;
-            if (current > 0 && current + bytes > maxShardBytes)
-            {
-                shards.Add([]);
-                current = 0;
-            }
-            shards[^1].Add(name);
-            current += bytes;
-        }
-        return shards;
-    }
+                : (int)(e.ByteLength / Math.Max(1, elements));
+            return elements * elementSize;
+        }, maxShardBytes);
 
-    private static void WriteConfig(string inputDirectory, string outputDirectory, DType dtype)
+    /// <summary>Copies <c>config.json</c> with <c>torch_dtype</c> set to <paramref name="torchDtype"/> (for example <c>bfloat16</c>).</summary>
+    public static void WriteConfig(string inputDirectory, string outputDirectory, string torchDtype)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(inputDirectory, "config.json")))!.AsObject();
-        json["torch_dtype"] = dtype == DType.Bf16 ? "bfloat16" : "float32";
+        json["torch_dtype"] = torchDtype;
         AtomicFile.WriteAllText(Path.Combine(outputDirectory, "config.json"),
             json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>Copies the <see cref="CompanionFiles"/> present in <paramref name="inputDirectory"/>; returns their names.</summary>
+    public static IReadOnlyList<string> CopyCompanions(string inputDirectory, string outputDirectory)
+    {
+        var copied = new List<string>();
+        foreach (var companion in CompanionFiles)
+        {
+            var source = Path.Combine(inputDirectory, companion);
+            if (!File.Exists(source)) continue;
+            AtomicFile.WriteAllBytes(Path.Combine(outputDirectory, companion), File.ReadAllBytes(source));
+            copied.Add(companion);
+        }
+        return copied;
     }
 }

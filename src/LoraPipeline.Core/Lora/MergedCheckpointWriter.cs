@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Modeling;
 using LoraPipeline.Pipeline;
@@ -45,7 +43,7 @@ public static class MergedCheckpointWriter
         var names = TensorInventory.Expected(config).Keys.ToList();
         var missing = names.Where(n => !parameters.ContainsKey(n)).ToList();
         if (missing.Count > 0) throw new InvalidOperationException($"merged model lacks {string.Join(", ", missing)}");
-        var shards = Shard(names, n => parameters[n].NumberOfElements * parameters[n].ElementSize, maxShardBytes);
+        var shards = ShardPlan.Group(names, n => parameters[n].NumberOfElements * parameters[n].ElementSize, maxShardBytes);
         var files = new List<string>();
         AtomicDirectory.Write(outputDirectory, temp =>
         {
@@ -53,7 +51,7 @@ public static class MergedCheckpointWriter
             long total = 0;
             for (var s = 0; s < shards.Count; s++)
             {
-                var shardName = shards.Count == 1 ? CheckpointFormats.SingleFile : $"model-{s + 1:00000}-of-{shards.Count:00000}.safetensors";
+                var shardName = ShardPlan.FileName(s, shards.Count);
                 SafetensorsWriter.Save(Path.Combine(temp, shardName), shards[s].Select(n => KeyValuePair.Create(n, (Tensor)parameters[n])));
                 foreach (var name in shards[s])
                 {
@@ -68,17 +66,9 @@ public static class MergedCheckpointWriter
                 new ShardIndex(weightMap, total).Write(Path.Combine(temp, CheckpointFormats.IndexFile));
                 files.Add(CheckpointFormats.IndexFile);
             }
-            var json = JsonNode.Parse(File.ReadAllText(Path.Combine(modelDirectory, "config.json")))!.AsObject();
-            json["torch_dtype"] = TorchDtypeName(target);
-            AtomicFile.WriteAllText(Path.Combine(temp, "config.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            CheckpointConverter.WriteConfig(modelDirectory, temp, TorchDtypeName(target));
             files.Add("config.json");
-            foreach (var companion in CheckpointConverter.CompanionFiles)
-            {
-                var source = Path.Combine(modelDirectory, companion);
-                if (!File.Exists(source)) continue;
-                File.Copy(source, Path.Combine(temp, companion));
-                files.Add(companion);
-            }
+            files.AddRange(CheckpointConverter.CopyCompanions(modelDirectory, temp));
         });
         return files;
     }
@@ -101,22 +91,4 @@ public static class MergedCheckpointWriter
         ScalarType.Float16 => "float16",
         _ => "float32",
     };
-
-    private static List<List<string>> Shard(IReadOnlyList<string> names, Func<string, long> bytes, long maxShardBytes)
-    {
-        var shards = new List<List<string>> { new() };
-        long current = 0;
-        foreach (var name in names)
-        {
-            var size = bytes(name);
-            if (current > 0 && current + size > maxShardBytes)
-            {
-                shards.Add([]);
-                current = 0;
-            }
-            shards[^1].Add(name);
-            current += size;
-        }
-        return shards;
-    }
 }
