@@ -89,7 +89,7 @@ internal static class GenerateCommand
         }
     }
 
-    private static (IReadOnlyList<int> Ids, int? EndId) PromptIds(ParseResult parse, Options options, LlamaModel model, ModelTokenizer? tokenizer)
+    private static (IReadOnlyList<int> Ids, int? EndId) PromptIds(ParseResult parse, Options options, LlamaForCausalLM model, ModelTokenizer? tokenizer)
     {
         if (parse.GetValue(options.Question) is { } question)
         {

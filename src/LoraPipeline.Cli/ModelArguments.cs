@@ -33,13 +33,13 @@ internal sealed class ModelArguments
         command.Options.Add(Ids);
     }
 
-    public LlamaModel LoadModel(ParseResult parse)
+    public LlamaForCausalLM LoadModel(ParseResult parse)
     {
         var folder = parse.GetValue(Model)!;
         if (!Directory.Exists(folder)) throw new CheckpointException($"--model: folder '{folder}' not found");
         var adapter = parse.GetValue(Adapter);
         if (adapter is not null && !Directory.Exists(adapter)) throw new LoraException($"--adapter: folder '{adapter}' not found");
-        var model = LlamaModel.Load(folder, ParseDtype(parse.GetValue(Dtype)!), TorchRuntime.ParseDevice(parse.GetValue(Device)!));
+        var model = LlamaForCausalLM.Load(folder, ParseDtype(parse.GetValue(Dtype)!), TorchRuntime.ParseDevice(parse.GetValue(Device)!));
         if (adapter is null) return model;
         try
         {

@@ -1,3 +1,4 @@
+using LoraPipeline.Modeling;
 using System.Globalization;
 using LoraPipeline.Checkpoints;
 

@@ -40,7 +40,7 @@ internal static class InferBenchCommand
             if (adapterFolder is not null && !Directory.Exists(adapterFolder)) throw new ArgumentException($"--adapter: folder '{adapterFolder}' not found");
             if (parse.GetValue(mergedOption) && adapterFolder is null) throw new ArgumentException("--merged needs --adapter");
             var computeType = ModelArguments.ParseDtype(parse.GetValue(dtype)!);
-            using var network = LlamaModel.Load(folder, computeType, CPU);
+            using var network = LlamaForCausalLM.Load(folder, computeType, CPU);
             var adapter = adapterFolder is null ? null : PeftAdapter.Apply(network, adapterFolder);
             var device = $"CPU ({get_num_threads()} threads, {computeType})";
             Console.WriteLine($"model: {folder} (hidden {network.Config.HiddenSize}, {network.Config.NumHiddenLayers} layers)" +

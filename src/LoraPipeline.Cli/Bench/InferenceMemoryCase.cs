@@ -25,13 +25,13 @@ internal static class InferenceMemoryCase
         BenchModelSpec.Settle();
         var before = ProcessMemory.ResidentBytes() ?? 0;
         ProcessMemory.ResetPeak();
-        using var model = LlamaModel.CreateRandom(config, seed: 1, dtype, CPU);
+        using var model = LlamaForCausalLM.CreateRandom(config, seed: 1, dtype, CPU);
         using (no_grad())
         using (var scope = NewDisposeScope())
         {
             var ids = randint(0, config.VocabSize, [batch, tokens], ScalarType.Int64);
             using var cache = model.NewCache(tokens);
-            model.LastLogits(ids, null, cache);
+            model.Forward(ids, null, cache, logitsToKeep: LogitsToKeep.Last());
             var peak = ProcessMemory.PeakResidentBytes() ?? 0;
             var estimate = InferenceEstimate.PrefillProcessBytes(config, elementBytes, batch, tokens);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {estimate} {peak - before}"));
@@ -43,10 +43,10 @@ internal static class InferenceMemoryCase
     // with a tiny model of the same kind, so that the baseline includes them and the measurement is the model's own.
     private static void WarmUp(ModelConfig tiny, ScalarType dtype)
     {
-        using var model = LlamaModel.CreateRandom(tiny, seed: 2, dtype, CPU);
+        using var model = LlamaForCausalLM.CreateRandom(tiny, seed: 2, dtype, CPU);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         using var cache = model.NewCache(8);
-        model.LastLogits(randint(0, tiny.VocabSize, [1, 8], ScalarType.Int64), null, cache);
+        model.Forward(randint(0, tiny.VocabSize, [1, 8], ScalarType.Int64), null, cache, logitsToKeep: LogitsToKeep.Last());
     }
 }

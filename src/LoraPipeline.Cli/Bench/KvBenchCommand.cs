@@ -21,8 +21,8 @@ internal static class KvBenchCommand
             var computeType = ModelArguments.ParseDtype(parse.GetValue(dtype)!);
             var folder = parse.GetValue(model);
             using var network = folder is null
-                ? LlamaModel.CreateRandom(BenchConfig(), seed: 1, computeType, CPU)
-                : LlamaModel.Load(folder, computeType, CPU);
+                ? LlamaForCausalLM.CreateRandom(BenchConfig(), seed: 1, computeType, CPU)
+                : LlamaForCausalLM.Load(folder, computeType, CPU);
             var config = network.Config;
             Console.WriteLine($"model: {folder ?? "random"} (hidden {config.HiddenSize}, {config.NumHiddenLayers} layers, vocab {config.VocabSize}), {computeType}, {get_num_threads()} threads");
             int[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];

@@ -13,7 +13,7 @@ namespace LoraPipeline.Cli.Bench;
 /// </summary>
 internal sealed class TrainBenchSession : IDisposable
 {
-    private readonly LlamaModel _model;
+    private readonly LlamaForCausalLM _model;
     private readonly LoraAdapter _adapter;
     private readonly AdamW _optimizer;
     private readonly List<TokenRecord> _records;
@@ -23,7 +23,7 @@ internal sealed class TrainBenchSession : IDisposable
     public TrainBenchSession(TrainBenchShape shape, int seed)
     {
         _shape = shape;
-        _model = LlamaModel.CreateRandom(shape.ModelConfig(), seed, shape.Dtype, CPU);
+        _model = LlamaForCausalLM.CreateRandom(shape.ModelConfig(), seed, shape.Dtype, CPU);
         _adapter = LoraInjector.Apply(_model, shape.LoraOptions(), seed);
         _optimizer = new AdamW(_adapter.NamedParameters().Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.999, 1e-8, 0.01);
         _records = shape.Records(Math.Max(8, shape.MicroBatch), seed);

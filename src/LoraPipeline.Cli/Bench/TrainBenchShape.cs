@@ -1,3 +1,4 @@
+using LoraPipeline.Modeling;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
 using LoraPipeline.Data;

@@ -56,7 +56,7 @@ internal static class TrainingMemoryCase
 
     private static void Run(ModelConfig config, ScalarType dtype, LoraOptions lora, int batch, int seq, int answer)
     {
-        using var model = LlamaModel.CreateRandom(config, seed: 1, dtype, CPU);
+        using var model = LlamaForCausalLM.CreateRandom(config, seed: 1, dtype, CPU);
         var adapter = LoraInjector.Apply(model, lora, seed: 3);
         model.train();
         using var optimizer = new AdamW(adapter.NamedParameters().Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.98, 1e-8, 0.01);

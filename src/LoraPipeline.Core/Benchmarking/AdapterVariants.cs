@@ -14,7 +14,7 @@ public static class AdapterVariants
     /// Measures <paramref name="model"/> (in eval mode) over <paramref name="grid"/>: one series per variant.
     /// <paramref name="progress"/> gets each point with its series name.
     /// </summary>
-    public static IReadOnlyList<BenchSeries> Run(LlamaModel model, LoraAdapter? adapter, bool merged, BenchGrid grid,
+    public static IReadOnlyList<BenchSeries> Run(LlamaForCausalLM model, LoraAdapter? adapter, bool merged, BenchGrid grid,
         Action<string, BenchPoint>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);

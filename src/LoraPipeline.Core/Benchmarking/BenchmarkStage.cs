@@ -43,7 +43,7 @@ public sealed class BenchmarkStage : IStage
         }
         var dtype = context.Config.Train.Precision == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         var adapterDirectory = Path.Combine(context.UpstreamDirectory("train"), "adapter");
-        using var model = LlamaModel.Load(context.UpstreamDirectory("convert"), dtype, CPU);
+        using var model = LlamaForCausalLM.Load(context.UpstreamDirectory("convert"), dtype, CPU);
         var adapter = PeftAdapter.Apply(model, adapterDirectory);
         var series = AdapterVariants.Run(model, adapter, merged: true, grid,
             (name, p) => context.Console.WriteLine($"benchmark: {name}, prompt {p.PromptLength}, batch {p.BatchSize}: {p.TokenMilliseconds:0.00} ms/token"));

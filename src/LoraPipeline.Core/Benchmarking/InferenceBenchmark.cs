@@ -10,7 +10,7 @@ namespace LoraPipeline.Benchmarking;
 public static class InferenceBenchmark
 {
     /// <summary>Runs the grid on <paramref name="model"/>; <paramref name="progress"/> gets each point as it is measured.</summary>
-    public static IReadOnlyList<BenchPoint> Run(LlamaModel model, BenchGrid grid, Action<BenchPoint>? progress = null, int seed = 7)
+    public static IReadOnlyList<BenchPoint> Run(LlamaForCausalLM model, BenchGrid grid, Action<BenchPoint>? progress = null, int seed = 7)
     {
         grid.Validate();
         var random = new Random(seed);
@@ -29,7 +29,7 @@ public static class InferenceBenchmark
         return points;
     }
 
-    private static BenchPoint Time(LlamaModel model, IReadOnlyList<IReadOnlyList<int>> prompts, int newTokens)
+    private static BenchPoint Time(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, int newTokens)
     {
         var options = new SamplingOptions { MaxNewTokens = newTokens, EosTokenIds = [], UseCache = true };
         var stamps = new List<double>(newTokens);

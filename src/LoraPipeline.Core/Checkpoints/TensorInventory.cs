@@ -1,3 +1,4 @@
+using LoraPipeline.Modeling;
 namespace LoraPipeline.Checkpoints;
 
 /// <summary>

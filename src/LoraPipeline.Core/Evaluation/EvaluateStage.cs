@@ -76,7 +76,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
         var tokenizer = ModelTokenizer.Load(convert);
         var device = TorchRuntime.ParseDevice(config.Train.Device);
         var dtype = config.Train.Precision == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        using var model = LlamaModel.Load(convert, dtype, device);
+        using var model = LlamaForCausalLM.Load(convert, dtype, device);
         var stops = new[] { format.EndId }.Concat(model.Config.EosTokenIds).Distinct().ToList();
 
         context.Console.MarkupLineInterpolated($"evaluate: {records.Count} test examples, base model");
@@ -146,7 +146,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
         }
     }
 
-    private static List<string> Generate(LlamaModel model, ModelTokenizer tokenizer, IReadOnlyList<TokenRecord> tokens, IReadOnlyList<int> stops,
+    private static List<string> Generate(LlamaForCausalLM model, ModelTokenizer tokenizer, IReadOnlyList<TokenRecord> tokens, IReadOnlyList<int> stops,
         EvalOptions options, CancellationToken cancellationToken)
     {
         model.eval();

@@ -7,14 +7,14 @@ namespace LoraPipeline.Lora;
 /// <summary>
 /// The LoRA layers injected into one model, by full Hugging Face module path, in canonical order (by layer,
 /// attention before MLP). The model owns the layers (they are its submodules); train/eval mode follows the model's
-/// own <c>train()</c> / <c>eval()</c>. Obtained from <see cref="LoraInjector"/> or <see cref="PeftAdapter.Apply(LlamaModel, string)"/>.
+/// own <c>train()</c> / <c>eval()</c>. Obtained from <see cref="LoraInjector"/> or <see cref="PeftAdapter.Apply(LlamaForCausalLM, string)"/>.
 /// </summary>
 public sealed class LoraAdapter
 {
     private readonly List<(ProjectionSite Site, LoraLinear Layer)> _layers;
     private bool _removed;
 
-    internal LoraAdapter(LlamaModel model, LoraSettings settings, List<(ProjectionSite Site, LoraLinear Layer)> layers)
+    internal LoraAdapter(LlamaForCausalLM model, LoraSettings settings, List<(ProjectionSite Site, LoraLinear Layer)> layers)
     {
         Model = model;
         Settings = settings;
@@ -22,7 +22,7 @@ public sealed class LoraAdapter
     }
 
     /// <summary>The adapted model.</summary>
-    public LlamaModel Model { get; }
+    public LlamaForCausalLM Model { get; }
 
     /// <summary>Rank, alpha, dropout and scaling rule shared by every layer.</summary>
     public LoraSettings Settings { get; }

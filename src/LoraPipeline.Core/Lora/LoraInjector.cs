@@ -16,7 +16,7 @@ public static class LoraInjector
     /// Every non-LoRA parameter of <paramref name="model"/> is frozen. Throws <see cref="LoraException"/> when a pattern
     /// matches nothing or the model already holds an adapter.
     /// </summary>
-    public static LoraAdapter Apply(LlamaModel model, LoraOptions options, int seed)
+    public static LoraAdapter Apply(LlamaForCausalLM model, LoraOptions options, int seed)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -26,9 +26,9 @@ public static class LoraInjector
 
     /// <summary>
     /// Injects an adapter into exactly the projections at <paramref name="modulePaths"/> (full paths such as
-    /// <c>model.layers.0.self_attn.q_proj</c>); see <see cref="Apply(LlamaModel, LoraOptions, int)"/>.
+    /// <c>model.layers.0.self_attn.q_proj</c>); see <see cref="Apply(LlamaForCausalLM, LoraOptions, int)"/>.
     /// </summary>
-    public static LoraAdapter Apply(LlamaModel model, IEnumerable<string> modulePaths, LoraSettings settings, int seed)
+    public static LoraAdapter Apply(LlamaForCausalLM model, IEnumerable<string> modulePaths, LoraSettings settings, int seed)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(modulePaths);
@@ -43,7 +43,7 @@ public static class LoraInjector
         return Inject(model, all.Where(s => wanted.Contains(s.Path)).ToList(), settings, seed);
     }
 
-    private static LoraAdapter Inject(LlamaModel model, IReadOnlyList<ProjectionSite> sites, LoraSettings settings, int seed)
+    private static LoraAdapter Inject(LlamaForCausalLM model, IReadOnlyList<ProjectionSite> sites, LoraSettings settings, int seed)
     {
         settings.Validate();
         foreach (var site in sites)

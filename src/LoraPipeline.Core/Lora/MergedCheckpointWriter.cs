@@ -34,7 +34,7 @@ public static class MergedCheckpointWriter
         if (target is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
             throw new ArgumentException($"merged dtype must be float32, bfloat16 or float16, not {target}", nameof(dtype));
         using var contents = PeftAdapter.Load(adapterDirectory);
-        using var model = LlamaModel.Load(modelDirectory, target, CPU);
+        using var model = LlamaForCausalLM.Load(modelDirectory, target, CPU);
         var adapter = PeftAdapter.Apply(model, contents);
         log?.Invoke($"applied {adapter.ModulePaths.Count} LoRA modules (r={adapter.Settings.Rank}, scale={adapter.Settings.Scale:G6})");
         adapter.MergeAndRemove();

@@ -116,7 +116,7 @@ public static class PeftAdapter
     /// module the model lacks and every A/B whose shape disagrees with the model's projection; the model is left
     /// untouched then.
     /// </summary>
-    public static LoraAdapter Apply(LlamaModel model, PeftAdapterContents contents)
+    public static LoraAdapter Apply(LlamaForCausalLM model, PeftAdapterContents contents)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(contents);
@@ -157,7 +157,7 @@ public static class PeftAdapter
     }
 
     /// <summary>Reads the adapter folder <paramref name="directory"/> and applies it onto <paramref name="model"/>.</summary>
-    public static LoraAdapter Apply(LlamaModel model, string directory)
+    public static LoraAdapter Apply(LlamaForCausalLM model, string directory)
     {
         using var contents = Load(directory);
         return Apply(model, contents);

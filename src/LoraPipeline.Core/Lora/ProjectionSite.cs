@@ -13,11 +13,11 @@ namespace LoraPipeline.Lora;
 public sealed record ProjectionSite(string Path, string ShortName, int Layer, IProjectionHost Host)
 {
     /// <summary>Every projection of <paramref name="model"/> in canonical order: by layer, attention before MLP, then the block's own order.</summary>
-    public static IReadOnlyList<ProjectionSite> All(LlamaModel model)
+    public static IReadOnlyList<ProjectionSite> All(LlamaForCausalLM model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var sites = new List<ProjectionSite>();
-        var layers = model.Backbone.Layers;
+        var layers = model.Model.Layers;
         for (var i = 0; i < layers.Count; i++)
         {
             foreach (var (prefix, host) in new (string, IProjectionHost)[] { ("self_attn", layers[i].SelfAttention), ("mlp", layers[i].Mlp) })

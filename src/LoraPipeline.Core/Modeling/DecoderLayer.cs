@@ -40,7 +40,7 @@ public sealed class DecoderLayer : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var h = x + _attention.Forward(_inputNorm.call(x), cos, sin, mask, cache, _index);
-        return (h + _mlp.Forward(_postAttentionNorm.call(h))).MoveToOuterDisposeScope();
+        var h = x + _attention.Forward(_inputNorm.Forward(x), cos, sin, mask, cache, _index);
+        return (h + _mlp.Forward(_postAttentionNorm.Forward(h))).MoveToOuterDisposeScope();
     }
 }

@@ -17,7 +17,7 @@ public sealed record GenerationTiming(bool UseCache, int Tokens, double FirstMil
     /// Greedily generates <paramref name="tokens"/> tokens (eos ignored) after <paramref name="prompt"/> and times
     /// each step. Needs at least 2 × <paramref name="window"/> + 1 tokens.
     /// </summary>
-    public static GenerationTiming Measure(LlamaModel model, IReadOnlyList<int> prompt, int tokens, bool useCache, int window = 16)
+    public static GenerationTiming Measure(LlamaForCausalLM model, IReadOnlyList<int> prompt, int tokens, bool useCache, int window = 16)
     {
         if (tokens < 2 * window + 1) throw new ArgumentException($"need at least {2 * window + 1} tokens to time, got {tokens}", nameof(tokens));
         var options = new SamplingOptions { MaxNewTokens = tokens, EosTokenIds = [], UseCache = useCache };

@@ -5,7 +5,7 @@ namespace LoraPipeline.Modeling;
 /// <summary>
 /// Keys and values of past positions for every layer, stored before the kv heads are repeated, in buffers
 /// preallocated to a capacity (grown by doubling if exceeded) so that each decoding step costs the same.
-/// Filled by <see cref="LlamaModel.Forward"/>: every layer appends, then the model advances <see cref="Length"/>.
+/// Filled by <see cref="LlamaForCausalLM.Forward"/>: every layer appends, then the model advances <see cref="Length"/>.
 /// </summary>
 public sealed class KvCache : IDisposable
 {

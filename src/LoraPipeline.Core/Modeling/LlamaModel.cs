@@ -4,91 +4,53 @@ using static TorchSharp.torch;
 
 namespace LoraPipeline.Modeling;
 
-/// <summary>
-/// The Llama-family causal language model (<c>LlamaForCausalLM</c>, <c>MistralForCausalLM</c>,
-/// <c>Qwen2ForCausalLM</c>) with Hugging Face parameter names: <c>model.embed_tokens.weight</c>,
-/// <c>model.layers.0.self_attn.q_proj.weight</c>, ..., <c>model.norm.weight</c>, <c>lm_head.weight</c>.
-/// Computes in the dtype its weights are in (float32 or bfloat16); norms and rotary angles in float32.
-/// Mistral's sliding window is not applied: results differ from transformers only beyond <c>sliding_window</c>
-/// positions (4096 for Mistral 7B).
-/// </summary>
+/// <summary>The decoder stack (<c>model</c>): <c>embed_tokens</c>, <c>layers.N</c>, final <c>norm</c>.</summary>
 public sealed class LlamaModel : nn.Module
 {
-    [TorchSharp.Utils.ComponentName(Name = "model")]
-    private readonly LlamaBackbone _model;
-    [TorchSharp.Utils.ComponentName(Name = "lm_head")]
-    private readonly Linear _lmHead;
+    [TorchSharp.Utils.ComponentName(Name = "embed_tokens")]
+    private readonly Embedding _embedTokens;
+    [TorchSharp.Utils.ComponentName(Name = "layers")]
+    private readonly ModuleList<DecoderLayer> _layers;
+    [TorchSharp.Utils.ComponentName(Name = "norm")]
+    private readonly RmsNorm _norm;
+    private readonly RotaryEmbedding _rotary;
 
-    /// <summary>
-    /// Builds the network with freshly initialized weights on <paramref name="device"/>; on the <c>meta</c> device
-    /// nothing is allocated (the loader then installs the checkpoint's tensors).
-    /// </summary>
-    public LlamaModel(ModelConfig config, ScalarType dtype, Device device) : base("LlamaForCausalLM")
+    /// <summary>Builds the stack for <paramref name="config"/> in <paramref name="dtype"/> on <paramref name="device"/>.</summary>
+    public LlamaModel(ModelConfig config, ScalarType dtype, Device device) : base("model")
     {
-        Config = config;
-        ComputeType = dtype;
-        _model = new LlamaBackbone(config, dtype, device);
-        _lmHead = nn.Linear(config.HiddenSize, config.VocabSize, false, device, dtype);
-        if (config.TieWordEmbeddings) _lmHead.weight = _model.EmbedTokens.weight!;
+        _embedTokens = nn.Embedding(config.VocabSize, config.HiddenSize, device: device, dtype: dtype);
+        _layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers)
+            .Select(i => new DecoderLayer(config, i, dtype, device)).ToArray());
+        _norm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, device);
+        _rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
         RegisterComponents();
     }
 
-    /// <summary>The architecture.</summary>
-    public ModelConfig Config { get; }
+    /// <summary>The token embedding (<c>embed_tokens</c>).</summary>
+    public Embedding EmbedTokens => _embedTokens;
 
-    /// <summary>The compute dtype (the dtype of the weights).</summary>
-    public ScalarType ComputeType { get; }
+    /// <summary>The decoder layers in order.</summary>
+    public IReadOnlyList<DecoderLayer> Layers => _layers.ToList();
 
-    /// <summary>The device of the weights.</summary>
-    public Device Device => _model.EmbedTokens.weight!.device;
+    /// <summary>The rotary embedding shared by all layers.</summary>
+    public RotaryEmbedding Rotary => _rotary;
 
-    /// <summary>The decoder stack (<c>model</c>).</summary>
-    public LlamaBackbone Backbone => _model;
-
-    /// <summary>The output projection (<c>lm_head</c>); shares its weight with the embedding when tied.</summary>
-    public Linear LmHead => _lmHead;
-
-    /// <summary>Loads a Hugging Face model folder; see <see cref="ModelLoader.Load"/>.</summary>
-    public static LlamaModel Load(string modelDirectory, ScalarType computeDtype, Device device) =>
-        ModelLoader.Load(modelDirectory, computeDtype, device);
-
-    /// <summary>A model with random weights (seeded), for benchmarks and tests that need no checkpoint.</summary>
-    public static LlamaModel CreateRandom(ModelConfig config, long seed, ScalarType dtype, Device device)
-    {
-        manual_seed(seed);
-        var model = new LlamaModel(config, dtype, device);
-        foreach (var parameter in model.parameters()) parameter.requires_grad = false;
-        return model;
-    }
-
-    /// <summary>
-    /// Logits [batch, seq, vocab] in the compute dtype for <paramref name="inputIds"/> [batch, seq] (int64).
-    /// <paramref name="attentionMask"/> [batch, past + seq] marks tokens (1) and padding (0) over cached and new
-    /// positions; <paramref name="cache"/> receives the new keys/values; <paramref name="positionIds"/>
-    /// [batch, seq] default to <c>cumsum(mask) - 1</c> (or past..past+seq-1 without a mask).
-    /// </summary>
-    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null, Tensor? positionIds = null)
+    /// <summary>Final hidden states [batch, seq, hidden] (after <c>norm</c>); see <see cref="LlamaForCausalLM.Forward"/>.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, Tensor? positionIds)
     {
         using var scope = NewDisposeScope();
-        var hidden = _model.Forward(inputIds, attentionMask, cache, positionIds);
-        return _lmHead.call(hidden).MoveToOuterDisposeScope();
+        long batch = inputIds.shape[0], seq = inputIds.shape[1], past = cache?.Length ?? 0;
+        if (attentionMask is not null && (attentionMask.shape[0] != batch || attentionMask.shape[1] != past + seq))
+            throw new ArgumentException(
+                $"attention mask is [{string.Join(", ", attentionMask.shape)}]; expected [{batch}, {past + seq}] (cached + new positions)",
+                nameof(attentionMask));
+        var device = inputIds.device;
+        positionIds ??= AttentionMasks.PositionIds(attentionMask, batch, past, seq, device);
+        var hidden = _embedTokens.call(inputIds);
+        var (cos, sin) = _rotary.Angles(positionIds, hidden.dtype);
+        var mask = AttentionMasks.Causal(attentionMask, batch, past, seq, device);
+        foreach (var layer in _layers) hidden = layer.Forward(hidden, cos, sin, mask, cache);
+        cache?.Advance(seq);
+        return _norm.Forward(hidden).MoveToOuterDisposeScope();
     }
-
-    /// <summary>Float32 logits [batch, vocab] of the last position only (what generation needs), same arguments as <see cref="Forward"/>.</summary>
-    public Tensor LastLogits(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null, Tensor? positionIds = null)
-    {
-        using var scope = NewDisposeScope();
-        var hidden = _model.Forward(inputIds, attentionMask, cache, positionIds);
-        var last = hidden.select(1, hidden.shape[1] - 1);
-        return _lmHead.call(last).to(ScalarType.Float32).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Points <c>lm_head</c> at the embedding matrix again (after the embedding weight was replaced).</summary>
-    internal void TieWeights()
-    {
-        if (Config.TieWordEmbeddings) _lmHead.weight = _model.EmbedTokens.weight!;
-    }
-
-    /// <summary>A fresh cache for this model holding up to <paramref name="capacity"/> positions without growing.</summary>
-    public KvCache NewCache(long capacity) => new(Config.NumHiddenLayers, capacity);
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Modeling;
 
 /// <summary>
-/// Loads a Hugging Face model folder into a <see cref="LlamaModel"/>: the network is built on the <c>meta</c>
+/// Loads a Hugging Face model folder into a <see cref="LlamaForCausalLM"/>: the network is built on the <c>meta</c>
 /// device (no memory), the safetensors headers are checked against the parameters <c>config.json</c> implies,
 /// and then each tensor is read once, converted to the compute dtype, and installed in place.
 /// </summary>
@@ -16,14 +16,14 @@ public static class ModelLoader
     /// <paramref name="computeDtype"/> on <paramref name="device"/>, frozen (no gradients). Throws
     /// <see cref="CheckpointException"/> naming every missing, unexpected or mis-shaped tensor and its file.
     /// </summary>
-    public static LlamaModel Load(string modelDirectory, ScalarType computeDtype, Device device)
+    public static LlamaForCausalLM Load(string modelDirectory, ScalarType computeDtype, Device device)
     {
         if (!Directory.Exists(modelDirectory))
             throw new CheckpointException($"{modelDirectory}: model folder not found");
         if (computeDtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
             throw new ArgumentException($"compute dtype must be float32, bfloat16 or float16, not {computeDtype}", nameof(computeDtype));
         var config = ModelConfig.Load(modelDirectory);
-        var model = new LlamaModel(config, computeDtype, new Device(TorchSharp.DeviceType.META));
+        var model = new LlamaForCausalLM(config, computeDtype, new Device(TorchSharp.DeviceType.META));
         var expected = ExpectedShapes(model);
         var stored = StoredTensors(modelDirectory);
         Check(modelDirectory, config, expected, stored);
@@ -42,7 +42,7 @@ public static class ModelLoader
     }
 
     /// <summary>Parameter name → shape the network expects (a tied <c>lm_head.weight</c> is not expected).</summary>
-    public static IReadOnlyDictionary<string, long[]> ExpectedShapes(LlamaModel model)
+    public static IReadOnlyDictionary<string, long[]> ExpectedShapes(LlamaForCausalLM model)
     {
         var result = new Dictionary<string, long[]>(StringComparer.Ordinal);
         foreach (var (name, parameter) in model.named_parameters())

@@ -5,6 +5,8 @@ namespace LoraPipeline.Modeling;
 /// <summary>
 /// Base of modules built from named linear projections (attention, MLP). Each projection is registered as a
 /// submodule under its Hugging Face name and can be replaced through <see cref="IProjectionHost"/>.
+/// Forward style: the network's own modules expose a typed <c>Forward(...)</c>; only the projections keep
+/// TorchSharp's <c>Module&lt;Tensor, Tensor&gt;.call</c>, because LoRA swaps <c>nn.Linear</c> for a drop-in replacement.
 /// </summary>
 public abstract class ProjectionModule : nn.Module, IProjectionHost
 {

@@ -8,7 +8,7 @@ namespace LoraPipeline.Modeling;
 /// Root-mean-square normalization as transformers computes it: the input is upcast to float32, scaled by
 /// <c>rsqrt(mean(x²) + eps)</c>, cast back to the input dtype and multiplied by the learned weight.
 /// </summary>
-public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+public sealed class RmsNorm : nn.Module
 {
     [TorchSharp.Utils.ComponentName(Name = "weight")]
     private Parameter _weight;
@@ -33,8 +33,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <inheritdoc />
-    public override Tensor forward(Tensor input)
+    /// <summary>Normalizes <paramref name="input"/> [..., size] over its last axis.</summary>
+    public Tensor Forward(Tensor input)
     {
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);

@@ -14,7 +14,7 @@ public static class TokenGenerator
     /// emits an eos id. <paramref name="onStep"/>, if given, is called after each step with its index (0 = the
     /// prompt pass). Returns the new ids per prompt (eos included when reached).
     /// </summary>
-    public static IReadOnlyList<IReadOnlyList<int>> Generate(LlamaModel model, IReadOnlyList<IReadOnlyList<int>> prompts,
+    public static IReadOnlyList<IReadOnlyList<int>> Generate(LlamaForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts,
         SamplingOptions options, Action<int>? onStep = null)
     {
         options.Validate();
@@ -38,7 +38,8 @@ public static class TokenGenerator
         for (var step = 0; step < options.MaxNewTokens; step++)
         {
             using var stepScope = NewDisposeScope();
-            var logits = model.LastLogits(cache is null ? ids : input, mask, cache);
+            var logits = model.Forward(cache is null ? ids : input, mask, cache, logitsToKeep: LogitsToKeep.Last())
+                .select(1, 0).to(ScalarType.Float32);
             var chosen = sampler.Choose(logits).to(ScalarType.Int64).cpu().data<long>().ToArray();
             for (var row = 0; row < chosen.Length; row++)
             {

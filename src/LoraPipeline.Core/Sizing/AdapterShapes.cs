@@ -1,3 +1,4 @@
+using LoraPipeline.Modeling;
 using System.Text.RegularExpressions;
 using LoraPipeline.Checkpoints;
 

@@ -5,24 +5,23 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Training;
 
 /// <summary>
-/// Answer-only cross-entropy: the backbone runs over the whole batch, but only label positions go through
+/// Answer-only cross-entropy: the decoder runs over the whole batch, but only label positions go through
 /// the LM head, in float32. Returns the SUM over label tokens, so that gradient accumulation can divide once
 /// by the label count of the whole global batch (equal to one large batch, not a mean of means).
 /// </summary>
 public static class AnswerLoss
 {
     /// <summary>Sum of token cross-entropies over the batch's labels (a scalar float32 tensor with grad when training).</summary>
-    public static Tensor Sum(LlamaModel model, TrainingBatch batch)
+    public static Tensor Sum(LlamaForCausalLM model, TrainingBatch batch)
     {
         using var scope = NewDisposeScope();
-        var hidden = model.Backbone.Forward(batch.InputIds, batch.AttentionMask, null, null);
-        var flat = hidden.reshape(-1, hidden.shape[^1]).index_select(0, batch.LabelPositions);
-        var logits = model.LmHead.call(flat).to(ScalarType.Float32);
+        var logits = model.Forward(batch.InputIds, batch.AttentionMask, logitsToKeep: LogitsToKeep.Flat(batch.LabelPositions))
+            .to(ScalarType.Float32);
         return nn.functional.cross_entropy(logits, batch.Targets, reduction: nn.Reduction.Sum).MoveToOuterDisposeScope();
     }
 
     /// <summary>Mean answer-token cross-entropy over records, in eval mode (no dropout) and without gradients.</summary>
-    public static double Mean(LlamaModel model, IReadOnlyList<TokenRecord> records, int batchSize, Device device)
+    public static double Mean(LlamaForCausalLM model, IReadOnlyList<TokenRecord> records, int batchSize, Device device)
     {
         model.eval();
         using var noGrad = no_grad();

@@ -48,7 +48,7 @@ public static class Trainer
         var device = TorchRuntime.ParseDevice(train.Device);
         manual_seed(train.Seed);
         var dtype = train.Precision == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        using var model = LlamaModel.Load(request.ModelDirectory, dtype, device);
+        using var model = LlamaForCausalLM.Load(request.ModelDirectory, dtype, device);
         var adapter = LoraInjector.Apply(model, request.Config.Lora, train.Seed);
         var parameters = adapter.NamedParameters();
         using var optimizer = new AdamW(parameters.Select(p => (p.Key, p.Value)).ToList(), train.Beta1, train.Beta2, 1e-8, train.WeightDecay);

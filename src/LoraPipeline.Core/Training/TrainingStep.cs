@@ -23,7 +23,7 @@ public sealed record TrainingStepResult(double LossSum, long LabelCount, long To
 public static class TrainingStep
 {
     /// <summary>Runs the step over <paramref name="examples"/> in micro batches of <paramref name="microBatch"/>.</summary>
-    public static TrainingStepResult Run(LlamaModel model, AdamW optimizer, IReadOnlyList<TokenRecord> examples, int microBatch,
+    public static TrainingStepResult Run(LlamaForCausalLM model, AdamW optimizer, IReadOnlyList<TokenRecord> examples, int microBatch,
         double lr, double gradClip, Device device)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -1,3 +1,4 @@
+using LoraPipeline.Modeling;
 using System.Text.Json.Nodes;
 using LoraPipeline.Checkpoints;
 

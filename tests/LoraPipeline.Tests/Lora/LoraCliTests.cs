@@ -33,7 +33,7 @@ public class LoraCliTests
             "--adapter", temp.Combine("adapter"), "--out", output);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
 
-        using var merged = LlamaModel.Load(output, ScalarType.Float32, CPU);
+        using var merged = LlamaForCausalLM.Load(output, ScalarType.Float32, CPU);
         var difference = MaxAbsDifference(ModelRunner.Logits(merged, Ids), expected);
         TestContext.Out.WriteLine($"merged checkpoint vs base+adapter: max |logit| difference {difference:E2}");
         Assert.That(difference, Is.LessThanOrEqualTo(1e-5));
@@ -58,7 +58,7 @@ public class LoraCliTests
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
         Assert.That(File.ReadAllText(temp.Combine("merged", "tokenizer_config.json")), Is.EqualTo("{}\n"));
         Assert.That(SafetensorsHeader.Read(temp.Combine("merged", "model.safetensors")).Entries.Select(e => e.DType).Distinct(), Is.EqualTo(new[] { "BF16" }));
-        using var merged = LlamaModel.Load(temp.Combine("merged"), ScalarType.Float32, CPU);
+        using var merged = LlamaForCausalLM.Load(temp.Combine("merged"), ScalarType.Float32, CPU);
         Assert.That(merged.Config.TorchDtype, Is.EqualTo("bfloat16"));
         Assert.That(MaxAbsDifference(ModelRunner.Logits(merged, Ids), expected), Is.LessThanOrEqualTo(0.05), "bf16 weights: close, not exact");
     }

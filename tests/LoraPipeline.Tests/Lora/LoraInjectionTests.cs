@@ -18,8 +18,8 @@ public class LoraInjectionTests
             "model.layers.1.self_attn.q_proj", "model.layers.1.mlp.down_proj",
         }));
         Assert.That(adapter.TargetModules, Is.EqualTo(new[] { "down_proj", "q_proj" }));
-        Assert.That(model.Backbone.Layers[1].SelfAttention.GetProjection("q_proj"), Is.InstanceOf<LoraLinear>());
-        Assert.That(model.Backbone.Layers[1].SelfAttention.GetProjection("k_proj"), Is.Not.InstanceOf<LoraLinear>());
+        Assert.That(model.Model.Layers[1].SelfAttention.GetProjection("q_proj"), Is.InstanceOf<LoraLinear>());
+        Assert.That(model.Model.Layers[1].SelfAttention.GetProjection("k_proj"), Is.Not.InstanceOf<LoraLinear>());
     }
 
     [Test]
@@ -48,7 +48,7 @@ public class LoraInjectionTests
         Assert.That(regex.Message, Does.Contain(@"'model\.layers\.7\..*'"));
         var invalid = Assert.Throws<LoraException>(() => LoraInjector.Apply(model, Options("q_proj(("), seed: 1))!;
         Assert.That(invalid.Message, Does.Contain("not a valid regular expression"));
-        Assert.That(model.Backbone.Layers[0].SelfAttention.GetProjection("q_proj"), Is.Not.InstanceOf<LoraLinear>(), "nothing injected on error");
+        Assert.That(model.Model.Layers[0].SelfAttention.GetProjection("q_proj"), Is.Not.InstanceOf<LoraLinear>(), "nothing injected on error");
     }
 
     [Test]
@@ -168,7 +168,7 @@ public class LoraInjectionTests
         Assert.That(mergeDifference, Is.LessThanOrEqualTo(1e-5));
         Assert.That(unmergeDifference, Is.LessThanOrEqualTo(1e-5));
         Assert.That(restored, Is.LessThanOrEqualTo(1e-5));
-        Assert.That(model.Backbone.Layers[0].Mlp.GetProjection("down_proj"), Is.InstanceOf<TorchSharp.Modules.Linear>());
+        Assert.That(model.Model.Layers[0].Mlp.GetProjection("down_proj"), Is.InstanceOf<TorchSharp.Modules.Linear>());
         Assert.That(model.named_parameters().Select(p => p.name), Has.None.Contains("lora"));
         Assert.Throws<InvalidOperationException>(() => adapter.Parameters());
     }

@@ -14,9 +14,9 @@ public static class LoraTestSupport
 
     public static readonly int[] Ids = [5, 17, 200, 3, 99, 42, 7, 128];
 
-    public static LlamaModel LoadFixture(string name = Fixture, ScalarType dtype = ScalarType.Float32)
+    public static LlamaForCausalLM LoadFixture(string name = Fixture, ScalarType dtype = ScalarType.Float32)
     {
-        var model = LlamaModel.Load(ModelGolden.Directory(name), dtype, CPU);
+        var model = LlamaForCausalLM.Load(ModelGolden.Directory(name), dtype, CPU);
         model.eval();
         return model;
     }
@@ -30,7 +30,7 @@ public static class LoraTestSupport
     {
         Directory.CreateDirectory(directory);
         var config = ModelConfig.Load(ModelGolden.Directory(Fixture));
-        using var model = LlamaModel.CreateRandom(config, seed, ScalarType.Float32, CPU);
+        using var model = LlamaForCausalLM.CreateRandom(config, seed, ScalarType.Float32, CPU);
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
         SafetensorsWriter.Save(Path.Combine(directory, "model.safetensors"),
             TensorInventory.Expected(config).Keys.Select(name => KeyValuePair.Create(name, parameters[name])));
@@ -38,9 +38,9 @@ public static class LoraTestSupport
         return directory;
     }
 
-    public static LlamaModel LoadModel(string directory)
+    public static LlamaForCausalLM LoadModel(string directory)
     {
-        var model = LlamaModel.Load(directory, ScalarType.Float32, CPU);
+        var model = LlamaForCausalLM.Load(directory, ScalarType.Float32, CPU);
         model.eval();
         return model;
     }
@@ -76,7 +76,7 @@ public static class LoraTestSupport
         return max;
     }
 
-    public static float[,] Logits(LlamaModel model) => ModelRunner.Logits(model, Ids);
+    public static float[,] Logits(LlamaForCausalLM model) => ModelRunner.Logits(model, Ids);
 
     public static float[] Values(Tensor tensor)
     {

@@ -155,7 +155,7 @@ public class PeftAdapterTests
         Assert.That(error.Message, Does.Contain("'base_model.model.model.layers.0.self_attn.k_proj.lora_B.weight' is [32, 4]"));
         Assert.That(error.Message, Does.Contain("has 16 outputs"));
         Assert.That(error.Message, Does.Not.Contain("q_proj"));
-        Assert.That(mistral.Backbone.Layers[0].SelfAttention.GetProjection("q_proj"), Is.Not.InstanceOf<LoraLinear>(), "model untouched");
+        Assert.That(mistral.Model.Layers[0].SelfAttention.GetProjection("q_proj"), Is.Not.InstanceOf<LoraLinear>(), "model untouched");
     }
 
     [Test]

@@ -7,10 +7,10 @@ namespace LoraPipeline.Tests.Modeling;
 public class GenerationTests
 {
     private static readonly SamplingOptions NoEos = new() { MaxNewTokens = 16, EosTokenIds = [] };
-    private LlamaModel _model = null!;
+    private LlamaForCausalLM _model = null!;
 
     [OneTimeSetUp]
-    public void LoadModel() => _model = LlamaModel.Load(ModelGolden.Directory("llama_gqa"), ScalarType.Float32, CPU);
+    public void LoadModel() => _model = LlamaForCausalLM.Load(ModelGolden.Directory("llama_gqa"), ScalarType.Float32, CPU);
 
     [OneTimeTearDown]
     public void DisposeModel() => _model.Dispose();
@@ -20,7 +20,7 @@ public class GenerationTests
     [TestCase("qwen2")]
     public void CachedGreedyEqualsFullRecomputation(string name)
     {
-        using var model = LlamaModel.Load(ModelGolden.Directory(name), ScalarType.Float32, CPU);
+        using var model = LlamaForCausalLM.Load(ModelGolden.Directory(name), ScalarType.Float32, CPU);
         var prompt = ModelGolden.Load(name).InputIds;
         var cached = ModelRunner.Generate(model, prompt, NoEos);
         var recomputed = ModelRunner.Generate(model, prompt, NoEos with { UseCache = false });
@@ -73,7 +73,7 @@ public class GenerationTests
     public void EachPromptStopsAtItsOwnEos()
     {
         var golden = ModelGolden.Load("llama_bf16_sharded"); // its greedy path ends with eos id 2
-        using var model = LlamaModel.Load(ModelGolden.Directory(golden.Case), ScalarType.Float32, CPU);
+        using var model = LlamaForCausalLM.Load(ModelGolden.Directory(golden.Case), ScalarType.Float32, CPU);
         int[] other = [7, 8, 9];
         var batch = TokenGenerator.Generate(model, [golden.InputIds, other], SamplingOptions.GreedyDecoding(16));
         Assert.That(batch[0], Is.EqualTo(golden.Greedy));

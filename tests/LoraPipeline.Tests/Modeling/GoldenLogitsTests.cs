@@ -18,7 +18,7 @@ public class GoldenLogitsTests(string name)
     [Test]
     public void Float32LogitsMatchTheReference()
     {
-        using var model = LlamaModel.Load(ModelGolden.Directory(name), ScalarType.Float32, CPU);
+        using var model = LlamaForCausalLM.Load(ModelGolden.Directory(name), ScalarType.Float32, CPU);
         var difference = _golden.MaxAbsDifference(ModelRunner.Logits(model, _golden.InputIds));
         TestContext.Out.WriteLine($"{name}: f32 max |logit diff| = {difference:E2} (max |logit| {_golden.MaxAbsLogit:F1})");
         Assert.That(difference, Is.LessThanOrEqualTo(1e-4));
@@ -27,7 +27,7 @@ public class GoldenLogitsTests(string name)
     [Test]
     public void Float32GreedyContinuationMatchesTheReference()
     {
-        using var model = LlamaModel.Load(ModelGolden.Directory(name), ScalarType.Float32, CPU);
+        using var model = LlamaForCausalLM.Load(ModelGolden.Directory(name), ScalarType.Float32, CPU);
         var tokens = ModelRunner.Generate(model, _golden.InputIds, SamplingOptions.GreedyDecoding(16));
         Assert.That(tokens, Is.EqualTo(_golden.Greedy));
     }
@@ -42,7 +42,7 @@ public class GoldenLogitsTests(string name)
     [Test]
     public void Bfloat16LogitsStayWithinBf16Precision()
     {
-        using var model = LlamaModel.Load(ModelGolden.Directory(name), ScalarType.BFloat16, CPU);
+        using var model = LlamaForCausalLM.Load(ModelGolden.Directory(name), ScalarType.BFloat16, CPU);
         var logits = ModelRunner.Logits(model, _golden.InputIds);
         var difference = _golden.MaxAbsDifference(logits);
         var tolerance = 0.05 * _golden.MaxAbsLogit;

@@ -29,7 +29,7 @@ public class ModelLoaderTests
     [Test]
     public void ParameterNamesAreTheHuggingFaceNames()
     {
-        using var model = LlamaModel.Load(ModelGolden.Directory("qwen2"), ScalarType.Float32, CPU);
+        using var model = LlamaForCausalLM.Load(ModelGolden.Directory("qwen2"), ScalarType.Float32, CPU);
         var names = ModelLoader.ExpectedShapes(model).Keys.ToList();
         Assert.That(names, Does.Contain("model.embed_tokens.weight"));
         Assert.That(names, Does.Contain("model.layers.1.self_attn.q_proj.bias"));
@@ -46,7 +46,7 @@ public class ModelLoaderTests
     {
         using var temp = CopyOf("llama_gqa");
         Rewrite(temp.Path, t => { t["model.layers.1.mlp.up_proj.weight"].Dispose(); t.Remove("model.layers.1.mlp.up_proj.weight"); });
-        var error = Assert.Throws<CheckpointException>(() => LlamaModel.Load(temp.Path, ScalarType.Float32, CPU))!;
+        var error = Assert.Throws<CheckpointException>(() => LlamaForCausalLM.Load(temp.Path, ScalarType.Float32, CPU))!;
         Assert.That(error.Message, Does.Contain("missing tensor 'model.layers.1.mlp.up_proj.weight'"));
         Assert.That(error.Message, Does.Contain(temp.Path));
     }
@@ -61,7 +61,7 @@ public class ModelLoaderTests
             t["model.layers.0.self_attn.k_proj.weight"] = zeros(16, 64);
             t["model.layers.0.self_attn.extra.weight"] = zeros(2);
         });
-        var error = Assert.Throws<CheckpointException>(() => LlamaModel.Load(temp.Path, ScalarType.Float32, CPU))!;
+        var error = Assert.Throws<CheckpointException>(() => LlamaForCausalLM.Load(temp.Path, ScalarType.Float32, CPU))!;
         Assert.That(error.Message, Does.Contain("'model.layers.0.self_attn.k_proj.weight' in " + Path.Combine(temp.Path, "model.safetensors") + " has shape [16, 64], config.json implies [32, 64]"));
         Assert.That(error.Message, Does.Contain("unexpected tensor 'model.layers.0.self_attn.extra.weight'"));
     }
@@ -73,16 +73,16 @@ public class ModelLoaderTests
         var config = JsonNode.Parse(File.ReadAllText(temp.Combine("config.json")))!.AsObject();
         config["num_key_value_heads"] = 4;
         File.WriteAllText(temp.Combine("config.json"), config.ToJsonString());
-        var error = Assert.Throws<CheckpointException>(() => LlamaModel.Load(temp.Path, ScalarType.Float32, CPU))!;
+        var error = Assert.Throws<CheckpointException>(() => LlamaForCausalLM.Load(temp.Path, ScalarType.Float32, CPU))!;
         Assert.That(error.Message, Does.Contain("model.layers.0.self_attn.v_proj.weight"));
     }
 
     [Test]
     public void ProjectionsCanBeReplacedByName()
     {
-        using var model = LlamaModel.Load(ModelGolden.Directory("llama_gqa"), ScalarType.Float32, CPU);
+        using var model = LlamaForCausalLM.Load(ModelGolden.Directory("llama_gqa"), ScalarType.Float32, CPU);
         var golden = ModelGolden.Load("llama_gqa");
-        var attention = model.Backbone.Layers[0].SelfAttention;
+        var attention = model.Model.Layers[0].SelfAttention;
         var original = attention.GetProjection("v_proj");
         var doubled = new Scaled(original, 2.0);
         attention.SetProjection("v_proj", doubled);

@@ -6,7 +6,7 @@ namespace LoraPipeline.Tests.Modeling;
 /// <summary>Helpers that run a loaded model on plain arrays.</summary>
 public static class ModelRunner
 {
-    public static float[,] Logits(LlamaModel model, IReadOnlyList<int> ids)
+    public static float[,] Logits(LlamaForCausalLM model, IReadOnlyList<int> ids)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -20,6 +20,6 @@ public static class ModelRunner
         return result;
     }
 
-    public static IReadOnlyList<int> Generate(LlamaModel model, IReadOnlyList<int> prompt, SamplingOptions options) =>
+    public static IReadOnlyList<int> Generate(LlamaForCausalLM model, IReadOnlyList<int> prompt, SamplingOptions options) =>
         TokenGenerator.Generate(model, [prompt], options)[0];
 }

@@ -27,10 +27,10 @@ public class GradientAccumulationTests
         new("d", [29, 30, 31, 32, 33, 34], 3),
     ];
 
-    private static Dictionary<string, float[]> Gradients(Func<LlamaModel, IReadOnlyList<TokenRecord>, Tensor> loss, int micro, bool divideOnce)
+    private static Dictionary<string, float[]> Gradients(Func<LlamaForCausalLM, IReadOnlyList<TokenRecord>, Tensor> loss, int micro, bool divideOnce)
     {
         using var scope = NewDisposeScope();
-        using var model = LlamaModel.CreateRandom(Config(), seed: 3, ScalarType.Float32, CPU);
+        using var model = LlamaForCausalLM.CreateRandom(Config(), seed: 3, ScalarType.Float32, CPU);
         var adapter = LoraInjector.Apply(model, new LoraOptions { R = 4, Alpha = 8, Dropout = 0, TargetModules = ["q_proj", "v_proj", "down_proj"] }, seed: 5);
         // Non-zero B so that gradients reach A as well.
         using (no_grad())
@@ -48,7 +48,7 @@ public class GradientAccumulationTests
         return adapter.NamedParameters().ToDictionary(p => p.Key, p => p.Value.grad!.data<float>().ToArray());
     }
 
-    private static Tensor Sum(LlamaModel model, IReadOnlyList<TokenRecord> records)
+    private static Tensor Sum(LlamaForCausalLM model, IReadOnlyList<TokenRecord> records)
     {
         using var batch = TrainingBatch.Collate(records, CPU);
         return AnswerLoss.Sum(model, batch);
@@ -77,7 +77,7 @@ public class GradientAccumulationTests
     public void AnswerLossEqualsCrossEntropyOverFullLogitsAtLabelPositions()
     {
         using var scope = NewDisposeScope();
-        using var model = LlamaModel.CreateRandom(Config(), seed: 3, ScalarType.Float32, CPU);
+        using var model = LlamaForCausalLM.CreateRandom(Config(), seed: 3, ScalarType.Float32, CPU);
         model.eval();
         using var batch = TrainingBatch.Collate(Records, CPU);
         var sum = AnswerLoss.Sum(model, batch).item<float>();

@@ -1,4 +1,4 @@
-namespace LoraPipeline.Checkpoints;
+namespace LoraPipeline.Modeling;
 
 /// <summary>Llama 3 rotary frequency scaling (<c>rope_scaling.rope_type = "llama3"</c>).</summary>
 /// <param name="Factor">Wavelength scale for low frequencies.</param>

@@ -1,7 +1,8 @@
+using LoraPipeline.Checkpoints;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace LoraPipeline.Checkpoints;
+namespace LoraPipeline.Modeling;
 
 /// <summary>Model architecture families the network implements.</summary>
 public enum ModelArchitecture
