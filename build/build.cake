@@ -1,5 +1,6 @@
 // LoraPipeline task graph. Each stage target runs one stage of the core through the `lora` CLI,
-// which does the heavy work in its own process; this script loads nothing heavy.
+// which does the heavy work in its own process; this script loads nothing heavy. A stage target's
+// IsDependentOn edges are exactly the stage's IStage.Upstream (tests/.../Pipeline/StageGraphTests.cs).
 #load "lora.cake"
 #load "test.cake"
 
@@ -30,13 +31,13 @@ Task("Prepare").Description("Build RAG training splits (train/valid/test JSONL)"
 Task("Train").Description("LoRA-train the model")
     .IsDependentOn("Convert").IsDependentOn("Prepare").Does(() => Lora.RunStage(Context, "train"));
 Task("Evaluate").Description("Evaluate base vs adapter on the holdout split and apply the gate")
-    .IsDependentOn("Train").Does(() => Lora.RunStage(Context, "evaluate"));
+    .IsDependentOn("Convert").IsDependentOn("Prepare").IsDependentOn("Train").Does(() => Lora.RunStage(Context, "evaluate"));
 Task("Publish").Description("Package the adapter and publish a GitHub release (only past the gate)")
-    .IsDependentOn("Evaluate").Does(() => Lora.RunStage(Context, "publish"));
+    .IsDependentOn("Convert").IsDependentOn("Prepare").IsDependentOn("Train").IsDependentOn("Evaluate").Does(() => Lora.RunStage(Context, "publish"));
 Task("Plan").Description("Memory and hardware plan for training and serving")
     .IsDependentOn("Convert").Does(() => Lora.RunStage(Context, "plan"));
 Task("Benchmark").Description("Inference latency and throughput by batch size, base + adapter unmerged and merged")
-    .IsDependentOn("Train").Does(() => Lora.RunStage(Context, "benchmark"));
+    .IsDependentOn("Convert").IsDependentOn("Train").Does(() => Lora.RunStage(Context, "benchmark"));
 
 Task("Test")
     .Description("Build in Release and run all tests; ends with 'Tests: N passed, N failed, N skipped'")

@@ -62,11 +62,6 @@ internal static class StageCommand
             await StageRunner.RunAsync(stage, run, cancellationToken);
             return ExitCodes.Ok;
         }
-        catch (StageNotImplementedException e)
-        {
-            CliErrors.Write(e.Message);
-            return ExitCodes.NotImplemented;
-        }
         catch (GateFailedException e)
         {
             CliErrors.Write($"{entry.Name}: {e.Message}");

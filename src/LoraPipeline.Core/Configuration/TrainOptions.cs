@@ -12,7 +12,7 @@ public sealed class TrainOptions
 
     /// <summary>Peak learning rate.</summary>
     [Description("peak learning rate"), Range(1e-9, 1.0)]
-    public double Lr { get; set; } = 1e-3;
+    public double Lr { get; set; } = 3e-3;
 
     /// <summary>AdamW decoupled weight decay.</summary>
     [Description("AdamW weight decay"), Range(0.0, 1.0)]
@@ -32,11 +32,11 @@ public sealed class TrainOptions
 
     /// <summary>Linear warm-up steps.</summary>
     [Description("linear warm-up steps"), Range(0, 1_000_000)]
-    public int WarmupSteps { get; set; } = 10;
+    public int WarmupSteps { get; set; } = 20;
 
     /// <summary>Optimiser steps.</summary>
     [Description("optimiser steps"), Range(1, 10_000_000)]
-    public int MaxSteps { get; set; } = 120;
+    public int MaxSteps { get; set; } = 300;
 
     /// <summary>Examples per forward pass.</summary>
     [Description("examples per forward pass"), Range(1, 4096)]
@@ -52,7 +52,7 @@ public sealed class TrainOptions
 
     /// <summary>Validate (and checkpoint) every this many steps.</summary>
     [Description("validate and checkpoint every N steps"), Range(1, 10_000_000)]
-    public int ValCheckInterval { get; set; } = 20;
+    public int ValCheckInterval { get; set; } = 50;
 
     /// <summary>Stop after this many validations without improvement (0 disables).</summary>
     [Description("validations without improvement before stopping, 0 disables"), Range(0, 1_000_000)]

@@ -132,6 +132,6 @@ public class ConfigLoaderTests
         var b = ConfigLoader.Parse("", "c.yaml", ["train.lr=0.5"]);
         Assert.That(ConfigJson.Serialize(a.Lora), Is.EqualTo(ConfigJson.Serialize(b.Lora)));
         Assert.That(ConfigJson.Serialize(a.Train), Is.Not.EqualTo(ConfigJson.Serialize(b.Train)));
-        Assert.That(ConfigJson.Serialize(a.Train), Does.Contain("\"max_steps\": 120").And.Contain("\"schedule\": \"cosine\""));
+        Assert.That(ConfigJson.Serialize(a.Train), Does.Contain("\"max_steps\": 300").And.Contain("\"schedule\": \"cosine\""));
     }
 }
