@@ -1,5 +1,4 @@
 using LoraPipeline.Configuration;
-using LoraPipeline.Hub;
 using LoraPipeline.Pipeline;
 using Spectre.Console;
 
@@ -29,7 +28,7 @@ public sealed class ConvertStage : IStage
         {
             throw new StageException($"model.max_shard_size: {e.Message}");
         }
-        var input = DownloadStage.ResolveModelDirectory(context.UpstreamDirectory("download"));
+        var input = ModelPointer.ResolveModelDirectory(context.UpstreamDirectory("download"));
         try
         {
             CheckpointConverter.Convert(input, context.OutputDirectory, context.Config.Model.Dtype, maxShard,

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
 using LoraPipeline.Pipeline;
@@ -12,9 +11,6 @@ namespace LoraPipeline.Hub;
 /// </summary>
 public sealed class DownloadStage : IStage
 {
-    /// <summary>Pointer file written by the stage.</summary>
-    public const string PointerFile = "source.json";
-
     /// <inheritdoc />
     public string Name => "download";
 
@@ -57,21 +53,7 @@ public sealed class DownloadStage : IStage
                 path = await HubSnapshots.DownloadAsync(source, context.Console, cancellationToken).ConfigureAwait(false);
                 break;
         }
-        var pointer = new SourcePointer(source.ToString(), source.Kind.ToString(), path);
-        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, PointerFile), JsonSerializer.Serialize(pointer, ConfigJson.Options) + "\n");
-    }
-
-    /// <summary>The model folder recorded by a committed Download stage folder.</summary>
-    public static string ResolveModelDirectory(string downloadStageDirectory)
-    {
-        var file = Path.Combine(downloadStageDirectory, PointerFile);
-        if (!File.Exists(file)) throw new StageException($"{file} is missing; run the Download stage first");
-        var pointer = JsonSerializer.Deserialize<SourcePointer>(File.ReadAllText(file), ConfigJson.Options)
-            ?? throw new StageException($"{file}: empty");
-        var path = Path.IsPathRooted(pointer.Path) ? pointer.Path : Path.Combine(downloadStageDirectory, pointer.Path);
-        if (!Directory.Exists(path))
-            throw new StageException($"{file} points to {path}, which no longer exists; run the Download stage again (./build.sh --target=Download)");
-        return path;
+        new ModelPointer(source.ToString(), source.Kind.ToString(), path).Write(context.OutputDirectory);
     }
 
     private static ModelSource Parse(PipelineConfig config)
@@ -85,10 +67,4 @@ public sealed class DownloadStage : IStage
             throw new StageException($"model.source: {e.Message}");
         }
     }
-
-    /// <summary>Contents of <c>source.json</c>.</summary>
-    /// <param name="Source">The source as configured.</param>
-    /// <param name="Kind">Hub, LocalFolder or Builtin.</param>
-    /// <param name="Path">Model folder: absolute, or relative to the stage folder.</param>
-    public sealed record SourcePointer(string Source, string Kind, string Path);
 }

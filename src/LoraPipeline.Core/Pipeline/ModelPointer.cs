@@ -1,0 +1,43 @@
+using System.Text.Json;
+using LoraPipeline.Configuration;
+
+namespace LoraPipeline.Pipeline;
+
+/// <summary>
+/// <c>download/source.json</c>: where the Download stage left the model folder, read by every stage that loads
+/// the base model. It lives here, not in Hub/, so that Convert (Checkpoints/) reads it without depending on Hub/.
+/// </summary>
+/// <param name="Source">The source as configured.</param>
+/// <param name="Kind">Hub, LocalFolder or Builtin.</param>
+/// <param name="Path">Model folder: absolute, or relative to the stage folder.</param>
+public sealed record ModelPointer(string Source, string Kind, string Path)
+{
+    /// <summary>File name inside the Download stage folder.</summary>
+    public const string FileName = "source.json";
+
+    /// <summary>Writes the pointer into <paramref name="downloadStageDirectory"/> (atomically).</summary>
+    public void Write(string downloadStageDirectory) =>
+        AtomicFile.WriteAllText(System.IO.Path.Combine(downloadStageDirectory, FileName), JsonSerializer.Serialize(this, ConfigJson.Options) + "\n");
+
+    /// <summary>The model folder recorded by a committed Download stage folder; a clear error when it is gone.</summary>
+    public static string ResolveModelDirectory(string downloadStageDirectory)
+    {
+        var file = System.IO.Path.Combine(downloadStageDirectory, FileName);
+        if (!File.Exists(file)) throw new StageException($"{file} is missing; run the Download stage first");
+        ModelPointer? pointer;
+        try
+        {
+            pointer = JsonSerializer.Deserialize<ModelPointer>(File.ReadAllText(file), ConfigJson.Options);
+        }
+        catch (JsonException e)
+        {
+            throw new StageException($"{file}: invalid JSON ({e.Message}); run the Download stage again (./build.sh --target=Download)");
+        }
+        if (pointer is null || string.IsNullOrEmpty(pointer.Path))
+            throw new StageException($"{file}: no model path; run the Download stage again (./build.sh --target=Download)");
+        var path = System.IO.Path.IsPathRooted(pointer.Path) ? pointer.Path : System.IO.Path.Combine(downloadStageDirectory, pointer.Path);
+        if (!Directory.Exists(path))
+            throw new StageException($"{file} points to {path}, which no longer exists; run the Download stage again (./build.sh --target=Download)");
+        return path;
+    }
+}
