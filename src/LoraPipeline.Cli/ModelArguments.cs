@@ -79,7 +79,7 @@ internal sealed class ModelArguments
         {
             return body();
         }
-        catch (Exception e) when (e is CheckpointException or LoraException or ArgumentException or IOException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception e) when (e is CheckpointException or LoraException or Pipeline.StageException or ArgumentException or IOException or InvalidOperationException or UnauthorizedAccessException)
         {
             CliErrors.Write(e.Message);
             return ExitCodes.Failed;

@@ -3,6 +3,8 @@ namespace LoraPipeline.Pipeline;
 /// <summary>
 /// Fills a folder under a temporary sibling name and then renames it into place, so readers never see a
 /// half-written folder under the final name. An existing folder is replaced (moved aside, then deleted).
+/// Temporary names carry the writer's process id, so leftovers of a killed writer (a full checkpoint's worth of
+/// disk) are removed by the next write to the same path.
 /// </summary>
 public static class AtomicDirectory
 {
@@ -14,14 +16,15 @@ public static class AtomicDirectory
         var parent = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{path}: cannot write a file system root", nameof(path));
         Directory.CreateDirectory(parent);
         var name = Path.GetFileName(full);
-        var temp = Path.Combine(parent, $".{name}.{Guid.NewGuid():N}.tmp");
+        RemoveLeftovers(parent, name);
+        var temp = Path.Combine(parent, $".{name}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
         Directory.CreateDirectory(temp);
         try
         {
             fill(temp);
             if (Directory.Exists(full))
             {
-                var old = Path.Combine(parent, $".{name}.{Guid.NewGuid():N}.old");
+                var old = Path.Combine(parent, $".{name}.{Environment.ProcessId}-{Guid.NewGuid():N}.old");
                 Directory.Move(full, old);
                 Directory.Move(temp, full);
                 TryDelete(old);
@@ -35,6 +38,37 @@ public static class AtomicDirectory
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    // ".NAME.PID-GUID.tmp|old" of a process that is gone. Names without a process id (older versions) are left alone:
+    // nothing tells whether their writer still runs.
+    private static void RemoveLeftovers(string parent, string name)
+    {
+        foreach (var candidate in Directory.EnumerateDirectories(parent, $".{name}.*"))
+        {
+            var suffix = Path.GetFileName(candidate)[(name.Length + 2)..];
+            var dash = suffix.IndexOf('-');
+            if (dash <= 0 || !(suffix.EndsWith(".tmp", StringComparison.Ordinal) || suffix.EndsWith(".old", StringComparison.Ordinal))) continue;
+            if (!int.TryParse(suffix[..dash], out var pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            TryDelete(candidate);
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -23,6 +23,32 @@ public class LoraCliTests
     }
 
     [Test]
+    public void MergeRefusesAnOutFolderThatHoldsItsInputsOrForeignFiles()
+    {
+        using var temp = new TempDirectory();
+        var model = WriteRandomModel(temp.Combine("models", "base"));
+        SaveRandomAdapter(temp.Combine("adapter"), model);
+        var parent = LoraProcess.Run(temp.Path, null, "merge", "--model", model, "--adapter", temp.Combine("adapter"),
+            "--out", temp.Combine("models"), "--overwrite");
+        Assert.That(parent.ExitCode, Is.EqualTo(1), parent.Output);
+        Assert.That(parent.StdErr, Does.Contain("which this command reads"));
+        Assert.That(File.Exists(Path.Combine(model, "config.json")), Is.True, "the base model is untouched");
+
+        var foreign = temp.Combine("home");
+        Directory.CreateDirectory(Path.Combine(foreign, ".ssh"));
+        var refused = LoraProcess.Run(temp.Path, null, "merge", "--model", model, "--adapter", temp.Combine("adapter"), "--out", foreign);
+        Assert.That(refused.ExitCode, Is.EqualTo(1), refused.Output);
+        Assert.That(Directory.Exists(Path.Combine(foreign, ".ssh")), Is.True, "unrelated files survive");
+
+        var merged = temp.Combine("merged");
+        for (var run = 0; run < 2; run++)
+        {
+            var result = LoraProcess.Run(temp.Path, null, "merge", "--model", model, "--adapter", temp.Combine("adapter"), "--out", merged);
+            Assert.That(result.ExitCode, Is.EqualTo(0), $"run {run}: an earlier merge output may be replaced\n{result.Output}");
+        }
+    }
+
+    [Test]
     public void MergeWritesACheckpointThatMatchesBasePlusAdapter()
     {
         using var temp = new TempDirectory();
