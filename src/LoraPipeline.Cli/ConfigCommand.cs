@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
 using Spectre.Console;
 
 namespace LoraPipeline.Cli;
@@ -17,7 +18,7 @@ internal static class ConfigCommand
         {
             try
             {
-                var config = ConfigLoader.Load(parse.GetValue(options.Config)!, parse.GetValue(options.Set) ?? []);
+                var config = PipelineConfigs.Load(parse.GetValue(options.Config)!, parse.GetValue(options.Set) ?? []);
                 Console.Out.WriteLine(ConfigJson.Serialize(config));
                 return ExitCodes.Ok;
             }

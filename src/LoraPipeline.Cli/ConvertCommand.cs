@@ -45,12 +45,25 @@ internal sealed class ConvertCommand : IStandaloneForm
                 "f32" => DType.F32,
                 _ => throw new FormatException($"--dtype must be bf16 or f32, not '{dtypeText}'"),
             };
-            maxShard = ByteSize.Parse(maxShardText);
         }
         catch (FormatException e)
         {
             CliErrors.Write($"convert: {e.Message}");
             return ExitCodes.ConfigError;
+        }
+        try
+        {
+            maxShard = ByteSize.Parse(maxShardText);
+        }
+        catch (FormatException e)
+        {
+            CliErrors.Write($"convert: --max-shard-size: {e.Message}");
+            return ExitCodes.ConfigError;
+        }
+        if (!Directory.Exists(model))
+        {
+            CliErrors.Write($"convert: --model: folder '{model}' not found");
+            return ExitCodes.Failed;
         }
         var target = Path.GetFullPath(outDirectory);
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())

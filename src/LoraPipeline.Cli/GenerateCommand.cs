@@ -62,6 +62,10 @@ internal static class GenerateCommand
         var modelDirectory = parse.GetValue(options.Model.Model)!;
         var tokenizer = textPrompt || parse.GetValue(options.Json) ? LoadTokenizer(modelDirectory, parse.GetValue(options.Model.Adapter)) : null;
         var (prompt, endId) = PromptIds(parse, options, model, tokenizer);
+        var context = model.Config.MaxPositionEmbeddings;
+        if (prompt.Count + (long)sampling.MaxNewTokens > context)
+            throw new ArgumentException(
+                $"--max-new-tokens {sampling.MaxNewTokens}: the prompt ({prompt.Count} tokens) plus the new tokens exceed the model's context ({context} positions, max_position_embeddings); use at most {Math.Max(0, context - prompt.Count)}");
         var stops = model.Config.EosTokenIds.Concat(endId is { } e ? [e] : []).Distinct().ToList();
         var generated = TokenGenerator.Generate(model, [prompt], sampling with { EosTokenIds = stops.Count > 0 ? stops : null })[0];
         var text = tokenizer?.Decode(generated.Where(id => !stops.Contains(id)), skipSpecialTokens: true);

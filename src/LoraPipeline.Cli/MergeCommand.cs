@@ -24,6 +24,7 @@ internal static class MergeCommand
             var target = dtypeText is null ? (TorchSharp.torch.ScalarType?)null : ModelArguments.ParseDtype(dtypeText);
             var outDir = parse.GetValue(output)!;
             var adapterDir = parse.GetValue(adapter)!;
+            if (!Directory.Exists(adapterDir)) throw new LoraException($"--adapter: folder '{adapterDir}' not found");
             OutputFolder.EnsureReplaceable(outDir, "--out", "merge", parse.GetValue(overwrite), modelDir, adapterDir);
             var files = MergedCheckpointWriter.Write(modelDir, adapterDir, outDir, target, log: Console.WriteLine);
             OutputFolder.Mark(outDir, "merge");

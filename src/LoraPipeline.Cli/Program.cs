@@ -26,5 +26,14 @@ root.Subcommands.Add(MergeCommand.Create());
 root.Subcommands.Add(LoraPipeline.Cli.Bench.BenchCommand.Create());
 
 // Signals are handled by ShutdownSignal (stop after the step, then exit), not by System.CommandLine's timeout.
+// Exceptions are reported by TopLevelErrors (one line, trace in a log file), not System.CommandLine's handler.
 using var shutdown = new ShutdownSignal();
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token);
+try
+{
+    return await root.Parse(args).InvokeAsync(
+        new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, shutdown.Token);
+}
+catch (Exception e)
+{
+    return TopLevelErrors.Report(e);
+}

@@ -44,7 +44,7 @@ internal static class StageCommand
         PipelineConfig config;
         try
         {
-            config = ConfigLoader.Load(configPath, overrides);
+            config = PipelineConfigs.Load(configPath, overrides);
         }
         catch (ConfigException e)
         {
@@ -53,6 +53,11 @@ internal static class StageCommand
         }
 
         var baseDirectory = Directory.GetCurrentDirectory();
+        if (artifacts is not null && File.Exists(artifacts))
+        {
+            CliErrors.Write($"--artifacts {artifacts}: is a file; name a folder (it is created if missing)");
+            return ExitCodes.Failed;
+        }
         var run = new PipelineRun(config,
             Path.GetFullPath(artifacts ?? PipelineRun.DefaultArtifactsDirectory(baseDirectory, configPath)),
             baseDirectory, console);

@@ -17,17 +17,24 @@ public sealed class ConvertStage : IStage
     public object ConfigSection(PipelineConfig config) => new { config.Model.Dtype, config.Model.MaxShardSize };
 
     /// <inheritdoc />
-    public Task RunAsync(StageContext context, CancellationToken cancellationToken)
+    public void CheckConfig(PipelineConfig config) => MaxShardBytes(config);
+
+    private static long MaxShardBytes(PipelineConfig config)
     {
-        long maxShard;
         try
         {
-            maxShard = ByteSize.Parse(context.Config.Model.MaxShardSize);
+            return ByteSize.Parse(config.Model.MaxShardSize);
         }
         catch (FormatException e)
         {
-            throw new StageException($"model.max_shard_size: {e.Message}");
+            throw config.Problem("model.max_shard_size", e.Message);
         }
+    }
+
+    /// <inheritdoc />
+    public Task RunAsync(StageContext context, CancellationToken cancellationToken)
+    {
+        var maxShard = MaxShardBytes(context.Config);
         var input = ModelPointer.ResolveModelDirectory(context.UpstreamDirectory("download"));
         try
         {

@@ -34,8 +34,11 @@ public static class ConfigLoader
         string OriginOf(YamlNode node) =>
             origins.TryGetValue(node, out var o) ? o : $"{sourceName}:{node.Start.Line}";
 
-        var config = (PipelineConfig)BindObject(typeof(PipelineConfig), root, "", OriginOf, sourceName);
-        config.Validate(sourceName);
+        var keyOrigins = new Dictionary<string, string>(StringComparer.Ordinal);
+        var config = (PipelineConfig)BindObject(typeof(PipelineConfig), root, "", OriginOf, keyOrigins);
+        config.SourceName = sourceName;
+        config.KeyOrigins = keyOrigins;
+        config.Validate();
         return config;
     }
 
@@ -127,7 +130,7 @@ public static class ConfigLoader
     private static bool IsList(Type type) =>
         type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>);
 
-    private static object BindObject(Type type, YamlNode node, string path, Func<YamlNode, string> originOf, string sourceName)
+    private static object BindObject(Type type, YamlNode node, string path, Func<YamlNode, string> originOf, Dictionary<string, string> keyOrigins)
     {
         var instance = Activator.CreateInstance(type)!;
         if (node is YamlScalarNode { Value: null or "" or "~" or "null" } && node.Tag.IsEmpty && ((YamlScalarNode)node).Style == ScalarStyle.Plain)
@@ -146,8 +149,9 @@ public static class ConfigLoader
                 ?? throw new ConfigException(originOf(keyNode), fullKey,
                     $"unknown key; known keys{(path.Length > 0 ? $" in '{path}'" : "")}: {string.Join(", ", ConfigNaming.Keys(type).Select(k => k.Key))}");
             var value = IsSection(property.PropertyType)
-                ? BindObject(property.PropertyType, valueNode, fullKey, originOf, sourceName)
+                ? BindObject(property.PropertyType, valueNode, fullKey, originOf, keyOrigins)
                 : ConvertValue(property.PropertyType, valueNode, fullKey, originOf(valueNode));
+            if (!IsSection(property.PropertyType)) keyOrigins[fullKey] = originOf(valueNode);
             CheckRange(property, value, fullKey, originOf(valueNode));
             property.SetValue(instance, value);
         }

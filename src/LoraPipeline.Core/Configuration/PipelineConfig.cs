@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace LoraPipeline.Configuration;
 
 /// <summary>
@@ -27,20 +29,29 @@ public sealed class PipelineConfig
     /// <summary>The Benchmark stage's grid.</summary>
     public BenchOptions Bench { get; set; } = new();
 
+    /// <summary>The file the configuration was read from (for errors about keys it does not state).</summary>
+    [JsonIgnore]
+    public string SourceName { get; internal set; } = "(defaults)";
+
+    /// <summary>Where each stated key's value came from: <c>file:line</c> or the <c>--set</c> argument.</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, string> KeyOrigins { get; internal set; } = new Dictionary<string, string>();
+
+    /// <summary>A <see cref="ConfigException"/> about <paramref name="key"/> that names where its value came from.</summary>
+    public ConfigException Problem(string key, string problem) =>
+        new(KeyOrigins.TryGetValue(key, out var origin) ? origin : SourceName, key, problem);
+
     /// <summary>Checks that involve more than one key; throws <see cref="ConfigException"/>.</summary>
-    internal void Validate(string source)
+    internal void Validate()
     {
         if (Train.GlobalBatchSize % Train.MicroBatchSize != 0)
-            throw new ConfigException(source, "train.global_batch_size",
-                $"must be a multiple of train.micro_batch_size ({Train.MicroBatchSize}), got {Train.GlobalBatchSize}");
+            throw Problem("train.global_batch_size", $"must be a multiple of train.micro_batch_size ({Train.MicroBatchSize}), got {Train.GlobalBatchSize}");
         var ratios = Data.TrainRatio + Data.ValidRatio + Data.TestRatio;
         if (Math.Abs(ratios - 1.0) > 1e-9)
-            throw new ConfigException(source, "data.train_ratio",
-                $"data.train_ratio + data.valid_ratio + data.test_ratio must be 1, got {ratios:0.###}");
+            throw Problem("data.train_ratio", $"data.train_ratio + data.valid_ratio + data.test_ratio must be 1, got {ratios:0.###}");
         if (Data.ChunkOverlap >= Data.ChunkTokens)
-            throw new ConfigException(source, "data.chunk_overlap",
-                $"must be smaller than data.chunk_tokens ({Data.ChunkTokens}), got {Data.ChunkOverlap}");
+            throw Problem("data.chunk_overlap", $"must be smaller than data.chunk_tokens ({Data.ChunkTokens}), got {Data.ChunkOverlap}");
         if (Lora.TargetModules.Count == 0)
-            throw new ConfigException(source, "lora.target_modules", "must name at least one module, for example [q_proj, v_proj]");
+            throw Problem("lora.target_modules", "must name at least one module, for example [q_proj, v_proj]");
     }
 }

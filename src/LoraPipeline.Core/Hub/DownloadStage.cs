@@ -56,6 +56,9 @@ public sealed class DownloadStage : IStage
         new ModelPointer(source.ToString(), source.Kind.ToString(), path).Write(context.OutputDirectory);
     }
 
+    /// <inheritdoc />
+    public void CheckConfig(PipelineConfig config) => Parse(config);
+
     private static ModelSource Parse(PipelineConfig config)
     {
         try
@@ -64,7 +67,7 @@ public sealed class DownloadStage : IStage
         }
         catch (ArgumentException e)
         {
-            throw new StageException($"model.source: {e.Message}");
+            throw config.Problem("model.source", PipelineConfigs.Message(e));
         }
     }
 }

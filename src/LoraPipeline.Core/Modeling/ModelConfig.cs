@@ -107,12 +107,13 @@ public sealed record ModelConfig
             _ => throw new CheckpointException(
                 $"{source}: architectures: '{architectureName}' is not supported; supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM"),
         };
-        var hidden = reader.Int("hidden_size");
-        var heads = reader.Int("num_attention_heads");
-        var kvHeads = reader.OptionalInt("num_key_value_heads") ?? heads;
+        // Bounds far above any released model, checked before anything is allocated from these numbers.
+        var hidden = reader.Dim("hidden_size", 1 << 17);
+        var heads = reader.Dim("num_attention_heads", 1 << 10);
+        var kvHeads = reader.Dim("num_key_value_heads", heads, heads);
         if (heads % kvHeads != 0)
             throw new CheckpointException($"{source}: num_key_value_heads ({kvHeads}) must divide num_attention_heads ({heads})");
-        var headDim = reader.OptionalInt("head_dim") ?? hidden / heads;
+        var headDim = reader.Dim("head_dim", 1 << 11, hidden / heads);
         var attentionBias = reader.OptionalBool("attention_bias") ?? false;
         var qwen2 = architecture == ModelArchitecture.Qwen2;
         return new ModelConfig
@@ -120,16 +121,16 @@ public sealed record ModelConfig
             Architecture = architecture,
             ArchitectureName = architectureName,
             HiddenSize = hidden,
-            NumHiddenLayers = reader.Int("num_hidden_layers"),
+            NumHiddenLayers = reader.Dim("num_hidden_layers", 1 << 10),
             NumAttentionHeads = heads,
             NumKeyValueHeads = kvHeads,
             HeadDim = headDim,
-            IntermediateSize = reader.Int("intermediate_size"),
-            VocabSize = reader.Int("vocab_size"),
+            IntermediateSize = reader.Dim("intermediate_size", 1 << 20),
+            VocabSize = reader.Dim("vocab_size", 1 << 23),
             RmsNormEps = reader.OptionalDouble("rms_norm_eps") ?? 1e-6,
             RopeTheta = reader.OptionalDouble("rope_theta") ?? 10000.0,
             RopeScaling = reader.RopeScaling(),
-            MaxPositionEmbeddings = reader.OptionalInt("max_position_embeddings") ?? 2048,
+            MaxPositionEmbeddings = reader.Dim("max_position_embeddings", 1 << 24, 2048),
             TieWordEmbeddings = reader.OptionalBool("tie_word_embeddings") ?? false,
             QkvBias = qwen2 || attentionBias,
             OutputBias = !qwen2 && attentionBias,
@@ -159,6 +160,15 @@ public sealed record ModelConfig
 
         public int Int(string key) =>
             OptionalInt(key) ?? throw new CheckpointException($"{source}: {key}: missing (an integer is required)");
+
+        // A size: required unless a default is given, and between 1 and max.
+        public int Dim(string key, int max, int? defaultValue = null)
+        {
+            var value = OptionalInt(key) ?? defaultValue ?? Int(key);
+            if (value < 1 || value > max)
+                throw new CheckpointException($"{source}: {key}: {value} is out of range; expected 1 to {max}");
+            return value;
+        }
 
         public int? OptionalInt(string key)
         {

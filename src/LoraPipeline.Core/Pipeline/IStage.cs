@@ -21,6 +21,13 @@ public interface IStage
     /// <summary>The configuration this stage depends on (hashed canonically into the fingerprint).</summary>
     object ConfigSection(PipelineConfig config);
 
+    /// <summary>
+    /// Checks the values of this stage's keys that the config schema cannot (formats such as <c>model.source</c>),
+    /// so that <c>lora config</c> and every command refuse them before anything runs; throw
+    /// <see cref="PipelineConfig.Problem"/>, which names the file line or <c>--set</c> the value came from.
+    /// </summary>
+    void CheckConfig(PipelineConfig config) { }
+
     /// <summary>Files outside the artifacts folder that the stage reads (hashed into the fingerprint).</summary>
     IEnumerable<string> InputFiles(StageInputs inputs) => [];
 

@@ -18,6 +18,13 @@ public sealed class TrainStage : IStage
     public object ConfigSection(PipelineConfig config) => new { config.Lora, config.Train, config.Model.Source, config.Model.Revision };
 
     /// <inheritdoc />
+    public void CheckConfig(PipelineConfig config)
+    {
+        if (!Torch.TorchRuntime.IsDeviceName(config.Train.Device))
+            throw config.Problem("train.device", $"'{config.Train.Device}' is not a device; use cpu, cuda or cuda:N");
+    }
+
+    /// <inheritdoc />
     public Task RunAsync(StageContext context, CancellationToken cancellationToken)
     {
         var source = ModelSource.Parse(context.Config.Model.Source, context.Config.Model.Revision);

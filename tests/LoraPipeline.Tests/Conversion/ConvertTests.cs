@@ -130,7 +130,7 @@ public class ConvertTests
         Assert.That(refused.StdErr, Does.Contain("exists and is not empty"));
         var missing = LoraProcess.Run(temp.Path, null, "convert", "--model", temp.Combine("nope"), "--out", temp.Combine("x"));
         Assert.That(missing.ExitCode, Is.EqualTo(1));
-        Assert.That(missing.StdErr, Does.Contain("config.json not found"));
+        Assert.That(missing.StdErr, Does.Contain("--model: folder").And.Contain("not found"));
         Assert.That(Directory.EnumerateDirectories(temp.Path, ".x.*"), Is.Empty, "no temporary folder left behind");
     }
 }

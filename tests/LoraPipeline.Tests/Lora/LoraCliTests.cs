@@ -96,7 +96,7 @@ public class LoraCliTests
         var result = LoraProcess.Run(temp.Path, null, "merge", "--model", ModelGolden.Directory(Fixture),
             "--adapter", temp.Combine("none"), "--out", temp.Combine("merged"));
         Assert.That(result.ExitCode, Is.EqualTo(1));
-        Assert.That(result.StdErr, Does.Contain("none: adapter folder not found"));
+        Assert.That(result.StdErr, Does.Contain("--adapter: folder").And.Contain("none' not found"));
         Assert.That(Directory.Exists(temp.Combine("merged")), Is.False);
     }
 

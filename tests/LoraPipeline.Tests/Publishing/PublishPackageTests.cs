@@ -109,7 +109,7 @@ public class PublishPackageTests
         Assert.That(body, Does.Contain("| loss (lower is better) | 2.5 | 1.25 | -1.25 |"));
         Assert.That(body, Does.Contain("| exact_match | 10 | 55 | +45 |"));
         Assert.That(body, Does.Contain("**Gate: passed**"));
-        Assert.That(body, Does.Contain("| lora.r | 8 |"), "hyperparameters come from the config");
+        Assert.That(body, Does.Contain($"| lora.r | {new LoraPipeline.Configuration.PipelineConfig().Lora.R} |"), "hyperparameters come from the config");
         Assert.That(body, Does.Contain("PeftModel.from_pretrained(base, \"adapter-v0.1.0\")"));
         Assert.That(body, Does.Contain("revision=\"0123456789abcdef0123456789abcdef01234567\""));
         Assert.That(body, Does.Contain("lora generate --model <base model folder> --adapter adapter-v0.1.0"));
