@@ -4,8 +4,15 @@ using LoraPipeline.Pipeline;
 
 // Logs (CI, pipes) get whole lines: Spectre would otherwise wrap redirected output at 80 columns,
 // splitting figures and paths across lines. COLUMNS, when set, still decides.
+// Colour codes are left out of files and pipes too (Spectre would otherwise trust TERM).
 if (Console.IsOutputRedirected)
-    Spectre.Console.AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0 ? columns : 240;
+{
+    var profile = Spectre.Console.AnsiConsole.Profile;
+    profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0 ? columns : 240;
+    profile.Capabilities.Ansi = false;
+    profile.Capabilities.ColorSystem = Spectre.Console.ColorSystem.NoColors;
+    profile.Capabilities.Interactive = false;
+}
 
 var root = new RootCommand(
     "lora: LoRA fine-tuning pipeline for Llama-family models (download, convert, prepare, train, evaluate, publish).\n" +

@@ -1,3 +1,4 @@
+using LoraPipeline.Torch;
 using Spectre.Console;
 using LoraPipeline.Configuration;
 using LoraPipeline.Lora;
@@ -41,7 +42,7 @@ public sealed class BenchmarkStage : IStage
         {
             throw new StageException($"bench: {e.Message}", e);
         }
-        var dtype = context.Config.Train.Precision == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var dtype = ComputeDtype.Resolve(context.Config.Train.Precision, CPU, line => context.Console.MarkupLineInterpolated($"benchmark: {line}"));
         var adapterDirectory = Path.Combine(context.UpstreamDirectory("train"), "adapter");
         using var model = LlamaForCausalLM.Load(context.UpstreamDirectory("convert"), dtype, CPU);
         var adapter = PeftAdapter.Apply(model, adapterDirectory);

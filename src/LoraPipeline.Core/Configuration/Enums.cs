@@ -9,6 +9,17 @@ public enum DType
     F32,
 }
 
+/// <summary>The compute dtype of training, evaluation and benchmarks.</summary>
+public enum ComputePrecision
+{
+    /// <summary>bfloat16 where this machine multiplies it at least as fast as float32 (probed once, cached), else float32.</summary>
+    Auto,
+    /// <summary>bfloat16 (warned about on a CPU that is slow at it).</summary>
+    Bf16,
+    /// <summary>float32.</summary>
+    F32,
+}
+
 /// <summary>The prompt format used to render training and evaluation examples.</summary>
 public enum PromptFormat
 {

@@ -71,8 +71,8 @@ public sealed class TrainOptions
     public ResumeMode Resume { get; set; } = ResumeMode.Auto;
 
     /// <summary>Frozen-base compute dtype; adapters and optimiser state are always float32.</summary>
-    [Description("frozen base compute dtype: bf16 or f32 (adapters stay f32)")]
-    public DType Precision { get; set; } = DType.Bf16;
+    [Description("frozen base compute dtype: auto (the faster of bf16 and f32 on this machine, probed once), bf16 or f32; adapters stay f32")]
+    public ComputePrecision Precision { get; set; } = ComputePrecision.Auto;
 
     /// <summary>Torch device: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     [Description("torch device: cpu, cuda or cuda:N")]

@@ -75,7 +75,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
 
         var tokenizer = ModelTokenizer.Load(convert);
         var device = TorchRuntime.ParseDevice(config.Train.Device);
-        var dtype = config.Train.Precision == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var dtype = ComputeDtype.Resolve(config.Train.Precision, device, line => context.Console.MarkupLineInterpolated($"evaluate: {line}"));
         using var model = LlamaForCausalLM.Load(convert, dtype, device);
         var stops = new[] { format.EndId }.Concat(model.Config.EosTokenIds).Distinct().ToList();
 

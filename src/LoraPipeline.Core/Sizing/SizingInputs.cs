@@ -44,6 +44,6 @@ public sealed record SizingInputs
         LoraR = config.Lora.R,
         TargetModules = config.Lora.TargetModules.ToList(),
         AdapterDropout = config.Lora.Dropout > 0,
-        Dtype = config.Train.Precision,
+        Dtype = config.Train.Precision == ComputePrecision.F32 ? DType.F32 : DType.Bf16, // plans are for accelerators, where auto is bf16
     };
 }

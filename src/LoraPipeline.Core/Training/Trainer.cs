@@ -47,7 +47,7 @@ public static class Trainer
         var train = request.Config.Train;
         var device = TorchRuntime.ParseDevice(train.Device);
         manual_seed(train.Seed);
-        var dtype = train.Precision == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var dtype = ComputeDtype.Resolve(train.Precision, device, line => console.MarkupLineInterpolated($"train: {line}"));
         using var model = LlamaForCausalLM.Load(request.ModelDirectory, dtype, device);
         var adapter = LoraInjector.Apply(model, request.Config.Lora, train.Seed);
         var parameters = adapter.NamedParameters();

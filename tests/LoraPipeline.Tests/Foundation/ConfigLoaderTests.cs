@@ -16,7 +16,7 @@ public class ConfigLoaderTests
             Assert.That(config.Model.Source, Is.EqualTo("builtin:tiny-llama"));
             Assert.That(config.Lora.TargetModules, Is.EqualTo(new[] { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj" }));
             Assert.That(config.Train.Schedule, Is.EqualTo(LrSchedule.Cosine));
-            Assert.That(config.Train.Precision, Is.EqualTo(DType.Bf16));
+            Assert.That(config.Train.Precision, Is.EqualTo(ComputePrecision.Auto));
             Assert.That(config.Eval.MaxEvalLoss, Is.Null);
         });
     }
