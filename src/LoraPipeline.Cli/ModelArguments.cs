@@ -22,6 +22,8 @@ internal sealed class ModelArguments
 
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
 
+    public Option<int> Threads { get; } = new("--threads") { Description = "libtorch threads (0 = the physical cores available)", DefaultValueFactory = _ => 0 };
+
     public Option<string?> Ids { get; } = new("--ids") { Description = "input token ids, separated by spaces or commas, e.g. \"1 2 3\"" };
 
     public void AddTo(Command command)
@@ -31,6 +33,7 @@ internal sealed class ModelArguments
         command.Options.Add(Dtype);
         command.Options.Add(Device);
         command.Options.Add(Ids);
+        command.Options.Add(Threads);
     }
 
     public LlamaForCausalLM LoadModel(ParseResult parse)
@@ -39,6 +42,9 @@ internal sealed class ModelArguments
         if (!Directory.Exists(folder)) throw new CheckpointException($"--model: folder '{folder}' not found");
         var adapter = parse.GetValue(Adapter);
         if (adapter is not null && !Directory.Exists(adapter)) throw new LoraException($"--adapter: folder '{adapter}' not found");
+        var threads = parse.GetValue(Threads);
+        if (threads < 0) throw new ArgumentException($"--threads: must be 0 (auto) or more, got {threads}");
+        ThreadBudget.Apply(threads);
         var model = LlamaForCausalLM.Load(folder, ParseDtype(parse.GetValue(Dtype)!), TorchRuntime.ParseDevice(parse.GetValue(Device)!));
         if (adapter is null) return model;
         try

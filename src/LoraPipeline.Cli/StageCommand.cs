@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LoraPipeline.Configuration;
 using LoraPipeline.Pipeline;
+using LoraPipeline.Torch;
 using Spectre.Console;
 
 namespace LoraPipeline.Cli;
@@ -32,13 +33,13 @@ internal static class StageCommand
             var configPath = parse.GetValue(options.Config)!;
             var overrides = parse.GetValue(options.Set) ?? [];
             var artifacts = parse.GetValue(options.Artifacts);
-            return await RunAsync(entry, configPath, overrides, artifacts, cancellationToken);
+            return await RunAsync(entry, configPath, overrides, artifacts, parse.GetValue(options.Threads), cancellationToken);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(StageCatalog.Entry entry, string configPath, string[] overrides, string? artifacts,
-        CancellationToken cancellationToken)
+        int? threads, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
         PipelineConfig config;
@@ -64,6 +65,12 @@ internal static class StageCommand
         try
         {
             var stage = StageCatalog.Create(entry.Name);
+            if (stage.UsesTorch)
+            {
+                if (threads is < 0) throw new StageException($"--threads: must be 0 (auto) or more, got {threads}");
+                var count = ThreadBudget.Apply(threads ?? config.Train.Threads);
+                console.WriteLine($"{entry.Name}: {count} libtorch thread(s)");
+            }
             await StageRunner.RunAsync(stage, run, cancellationToken);
             return ExitCodes.Ok;
         }

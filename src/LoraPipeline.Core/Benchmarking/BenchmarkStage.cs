@@ -24,6 +24,9 @@ public sealed class BenchmarkStage : IStage
     public IReadOnlyList<string> Upstream => ["convert", "train"];
 
     /// <inheritdoc />
+    public bool UsesTorch => true;
+
+    /// <inheritdoc />
     public object ConfigSection(PipelineConfig config) => new { config.Train.Precision, config.Bench };
 
     /// <summary>The grid the <c>bench</c> section describes.</summary>

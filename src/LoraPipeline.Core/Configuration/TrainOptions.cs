@@ -74,6 +74,10 @@ public sealed class TrainOptions
     [Description("frozen base compute dtype: auto (the faster of bf16 and f32 on this machine, probed once), bf16 or f32; adapters stay f32")]
     public ComputePrecision Precision { get; set; } = ComputePrecision.Auto;
 
+    /// <summary>libtorch intra-op threads; 0 = the physical cores available to the process (affinity, cgroup quota).</summary>
+    [Description("libtorch threads: 0 = the physical cores available to the process (affinity and cgroup quota)"), Range(0, 4096)]
+    public int Threads { get; set; }
+
     /// <summary>Torch device: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     [Description("torch device: cpu, cuda or cuda:N")]
     public string Device { get; set; } = "cpu";

@@ -45,6 +45,9 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
     public IReadOnlyList<string> Upstream => ["convert", "prepare", "train"];
 
     /// <inheritdoc />
+    public bool UsesTorch => true;
+
+    /// <inheritdoc />
     public object ConfigSection(PipelineConfig config) => new { config.Eval, config.Train.Precision, config.Train.Device };
 
     /// <inheritdoc />

@@ -15,6 +15,9 @@ public interface IStage
     /// <summary>Stages whose outputs this one reads; their fingerprints are part of this one's.</summary>
     IReadOnlyList<string> Upstream { get; }
 
+    /// <summary>Whether the stage computes with libtorch (its thread count is set before it runs).</summary>
+    bool UsesTorch => false;
+
     /// <summary>Bumped when the stage's output format or algorithm changes, so old outputs are rebuilt.</summary>
     int Revision => 1;
 

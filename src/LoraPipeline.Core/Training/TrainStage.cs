@@ -15,6 +15,9 @@ public sealed class TrainStage : IStage
     public IReadOnlyList<string> Upstream => ["convert", "prepare"];
 
     /// <inheritdoc />
+    public bool UsesTorch => true;
+
+    /// <inheritdoc />
     public object ConfigSection(PipelineConfig config) => new { config.Lora, config.Train, config.Model.Source, config.Model.Revision };
 
     /// <inheritdoc />
