@@ -8,6 +8,7 @@ using static LoraPipeline.Tests.Lora.LoraTestSupport;
 namespace LoraPipeline.Tests.Benchmarking;
 
 /// <summary><c>lora bench infer</c> and the Benchmark stage on tiny models with a very small grid: output structure only (no timing asserts).</summary>
+[Category("Bench")]
 public sealed class InferBenchTests
 {
     [Test]

@@ -5,6 +5,7 @@ using LoraPipeline.Tests.Support;
 namespace LoraPipeline.Tests.Checkpoints;
 
 /// <summary>Loading a checkpoint peaks at no more than 1.3x its size in resident memory (measured by the real benchmark).</summary>
+[Category("Bench")]
 public class LoadMemoryTests
 {
     [Test]

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 namespace LoraPipeline.Tests.Conversion;
 
+[Category("Integration")]
 public class ConvertTests
 {
     private static TempDirectory _shared = null!;

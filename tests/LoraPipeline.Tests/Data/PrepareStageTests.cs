@@ -6,6 +6,7 @@ using LoraPipeline.Tokenization;
 namespace LoraPipeline.Tests.Data;
 
 /// <summary>The Prepare stage on the shipped dataset and the built-in tiny model, through the real CLI.</summary>
+[Category("Integration")]
 public class PrepareStageTests
 {
     private static TempDirectory _temp = null!;

@@ -10,6 +10,7 @@ namespace LoraPipeline.Tests.Data;
 /// their sources, groups keep paraphrases together, a fixed refusal answer) and that the generator reproduces
 /// them byte for byte. Reads the files only; the generator runs as a child process, never referenced.
 /// </summary>
+[Category("Integration")]
 public sealed class ShippedDatasetTests
 {
     private static readonly string DatasetFolder = RepositoryPaths.Combine("datasets", "acme");

@@ -4,6 +4,7 @@ using LoraPipeline.Tests.Support;
 namespace LoraPipeline.Tests.Foundation;
 
 /// <summary>The real <c>lora</c> executable, run as a child process.</summary>
+[Category("Integration")]
 public class CliTests
 {
     [Test]

@@ -3,6 +3,7 @@ using LoraPipeline.Tests.Support;
 namespace LoraPipeline.Tests.Hub;
 
 /// <summary><c>lora download SOURCE</c> as a real child process against the fake hub.</summary>
+[Category("Integration")]
 public sealed class HubDownloadCliTests : HubTestBase
 {
     private Dictionary<string, string?> Environment(string? token = null) => new()

@@ -10,6 +10,7 @@ using static LoraPipeline.Tests.Lora.LoraTestSupport;
 namespace LoraPipeline.Tests.Lora;
 
 /// <summary><c>lora merge</c> and <c>--adapter</c> through the real CLI process.</summary>
+[Category("Integration")]
 public class LoraCliTests
 {
     private static (float[,] Logits, int[] Greedy) SaveRandomAdapter(string dir, string modelDir)

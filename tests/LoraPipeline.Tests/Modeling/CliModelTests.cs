@@ -4,6 +4,7 @@ using LoraPipeline.Tests.Support;
 namespace LoraPipeline.Tests.Modeling;
 
 /// <summary>The model commands through the real <c>lora</c> process.</summary>
+[Category("Integration")]
 public class CliModelTests
 {
     [TestCase("llama_gqa")]

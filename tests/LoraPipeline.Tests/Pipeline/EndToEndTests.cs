@@ -8,6 +8,7 @@ namespace LoraPipeline.Tests.Pipeline;
 /// Download → Convert → Prepare → Train → Evaluate → Publish (package only, no token), then the packaged adapter
 /// answers exactly as the trained one did.
 /// </summary>
+[Category("Integration")]
 [NonParallelizable]
 public class EndToEndTests
 {

@@ -5,6 +5,7 @@ using LoraPipeline.Tests.Support;
 namespace LoraPipeline.Tests.Publishing;
 
 /// <summary>The GitHub release through Octokit against <see cref="FakeGitHub"/>, a real HTTP server on 127.0.0.1.</summary>
+[Category("Integration")]
 public class PublishReleaseTests : FakeGitHubTestBase
 {
     private const string Tag = "adapter-v0.1.0";

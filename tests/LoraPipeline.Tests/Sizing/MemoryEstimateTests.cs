@@ -3,6 +3,7 @@ using LoraPipeline.Tests.Support;
 namespace LoraPipeline.Tests.Sizing;
 
 /// <summary>The inference and training estimates against measured peak resident memory (each case in a fresh child process).</summary>
+[Category("Bench")]
 public sealed class MemoryEstimateTests
 {
     [Test]

@@ -3,6 +3,7 @@ using LoraPipeline.Tests.Support;
 namespace LoraPipeline.Tests.Training;
 
 /// <summary><c>lora bench train</c> on a tiny model: every figure line is printed (no timing assertions).</summary>
+[Category("Bench")]
 public class TrainBenchCliTests
 {
     [Test]

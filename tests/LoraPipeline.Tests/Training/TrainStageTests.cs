@@ -5,6 +5,7 @@ using LoraPipeline.Training;
 namespace LoraPipeline.Tests.Training;
 
 /// <summary>The Train stage through the real CLI on the shipped dataset and the built-in tiny model, with a short schedule.</summary>
+[Category("Integration")]
 [NonParallelizable]
 public class TrainStageTests
 {
