@@ -99,6 +99,10 @@ public static class StageRunner
                 ?? throw new StageException(
                     $"stage '{stage.Name}' reads the outputs of '{name}', which has not completed in {run.ArtifactsDirectory}; " +
                     $"run `./build.sh --target={char.ToUpperInvariant(name[0])}{name[1..]}` (or `lora {name}`) first");
+            if (FindDamagedOutput(directory, manifest) is { } damaged)
+                throw new StageException(
+                    $"stage '{stage.Name}' reads {name}/{damaged}, which changed or is missing since '{name}' ran; " +
+                    $"run `./build.sh --target={char.ToUpperInvariant(name[0])}{name[1..]}` (or `lora {name}`) again");
             result[name] = manifest.Fingerprint;
         }
         return result;
@@ -120,6 +124,12 @@ public static class StageRunner
         return records;
     }
 
+    /// <summary>Outputs up to this size are always rehashed; larger ones only when their size or time changed.</summary>
+    internal const long RehashAlwaysBytes = 256L << 20;
+
+    // Small outputs are rehashed every time, so an edit that keeps the size and restores the time is still
+    // seen. Rehashing a multi-GB checkpoint on every run would cost tens of seconds, so large files keep make's
+    // rule: same size and time means unchanged.
     private static string? FindDamagedOutput(string directory, StageManifest manifest)
     {
         foreach (var output in manifest.Outputs)
@@ -127,9 +137,8 @@ public static class StageRunner
             var path = Path.Combine(directory, output.Path);
             var info = new FileInfo(path);
             if (!info.Exists || info.Length != output.Size) return output.Path;
-            // Same size and time: trusted without rehashing (as make does); otherwise the content decides.
-            if (info.LastWriteTimeUtc.Ticks != output.MtimeTicks && FileHashing.Sha256File(path) != output.Sha256)
-                return output.Path;
+            var rehash = info.Length <= RehashAlwaysBytes || info.LastWriteTimeUtc.Ticks != output.MtimeTicks;
+            if (rehash && FileHashing.Sha256File(path) != output.Sha256) return output.Path;
         }
         return null;
     }

@@ -118,6 +118,32 @@ public class StageRunnerTests
     }
 
     [Test]
+    public async Task AnEditThatKeepsSizeAndRestoresTheTimeIsStillDetected()
+    {
+        var graph = new TestGraph(_dataset);
+        await graph.RunAllAsync(Run());
+        var output = Path.Combine(StageDir("train"), "out.txt");
+        var original = File.ReadAllText(output);
+        var time = File.GetLastWriteTimeUtc(output);
+        File.WriteAllText(output, new string('y', original.Length));
+        File.SetLastWriteTimeUtc(output, time);
+        var outcomes = await graph.RunAllAsync(Run());
+        Assert.That(outcomes[2], Is.EqualTo(StageOutcome.Ran), "issue 19 finding 11: small outputs are rehashed every run");
+        Assert.That(File.ReadAllText(output), Is.EqualTo(original));
+    }
+
+    [Test]
+    public async Task ADownstreamStageNoticesThatAnUpstreamOutputHasGone()
+    {
+        var graph = new TestGraph(_dataset);
+        await graph.RunAllAsync(Run());
+        File.Delete(Path.Combine(StageDir("download"), "out.txt"));
+        var e = Assert.ThrowsAsync<StageException>(() => StageRunner.RunAsync(graph.Prepare, Run()))!;
+        Assert.That(e.Message, Does.Contain("download/out.txt").And.Contain("changed or is missing").And.Contain("lora download"));
+        Assert.That(graph.Prepare.Runs, Is.EqualTo(1), "prepare did not run on a damaged input");
+    }
+
+    [Test]
     public async Task TouchingAnOutputWithoutChangingItDoesNotRerun()
     {
         var graph = new TestGraph(_dataset);
