@@ -92,6 +92,11 @@ public static class PeftAdapter
                 problems.Add($"'{b}' has shape {Shape(bShape)}, expected [out, r = {config.R}]");
         }
         if (order.Count == 0 && problems.Count == 0) problems.Add("it holds no LoRA weights");
+        // PEFT applies only what target_modules names; weights for other modules mean config and file disagree.
+        var unnamed = config.TargetModules.Count == 0 ? [] : order.Where(path => !TargetModuleMatcher.Names(path, config.TargetModules)).ToList();
+        if (unnamed.Count > 0)
+            problems.Add($"{unnamed.Count} module(s) have weights that {PeftAdapterConfig.FileName}'s target_modules " +
+                $"[{string.Join(", ", config.TargetModules)}] does not name (first: {unnamed[0]}); the config and the weights disagree");
         if (problems.Count > 0) throw new LoraException($"{weightsPath}: " + string.Join("; ", problems));
         var modules = new List<PeftModuleWeights>();
         try

@@ -41,6 +41,25 @@ public static class TargetModuleMatcher
         return sites.Where(s => selected.Contains(s.Path)).ToList();
     }
 
+    /// <summary>
+    /// Whether an adapter's <c>target_modules</c> name the module <paramref name="path"/>, the way PEFT reads them:
+    /// a list entry matches the path itself or its last dotted segments, a regular expression the whole path.
+    /// </summary>
+    public static bool Names(string path, IReadOnlyList<string> patterns) =>
+        patterns.Any(pattern => path == pattern || path.EndsWith("." + pattern, StringComparison.Ordinal) || FullMatch(pattern, path));
+
+    private static bool FullMatch(string pattern, string path)
+    {
+        try
+        {
+            return Regex.IsMatch(path, $"^(?:{pattern})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException)
+        {
+            return false; // not a regular expression: only the name rule applies
+        }
+    }
+
     private static Func<ProjectionSite, bool> Matcher(string pattern)
     {
         if (IsShortName(pattern)) return site => site.ShortName == pattern;

@@ -143,6 +143,32 @@ public class PeftAdapterTests
         Assert.That(error.Message, Does.Contain("adapter_config.json"));
     }
 
+    [TestCase("[\"foo_proj\"]", false)]
+    [TestCase("[\"q_proj\", \"v_proj\"]", true)]
+    [TestCase("[\"self_attn.q_proj\"]", true)]
+    [TestCase("\"model\\\\.layers\\\\.[0-9]+\\\\.self_attn\\\\.q_proj\"", true)]
+    [TestCase("\"model\\\\.layers\\\\.0\\\\.mlp\\\\.up_proj\"", false)]
+    public void WeightsForModulesTheConfigDoesNotNameAreRefused(string targetModules, bool accepted)
+    {
+        using var temp = new TempDirectory();
+        using var model = LoadFixture();
+        var adapter = LoraInjector.Apply(model, Options("q_proj"), seed: 4);
+        var dir = temp.Combine("adapter");
+        PeftAdapter.Save(adapter, dir, "base");
+        var path = Path.Combine(dir, "adapter_config.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        config["target_modules"] = System.Text.Json.Nodes.JsonNode.Parse(targetModules);
+        File.WriteAllText(path, config.ToJsonString());
+        if (accepted)
+        {
+            using var contents = PeftAdapter.Load(dir);
+            Assert.That(contents.Modules, Is.Not.Empty);
+            return;
+        }
+        var error = Assert.Throws<LoraException>(() => PeftAdapter.Load(dir))!;
+        Assert.That(error.Message, Does.Contain("target_modules").And.Contain("does not name").And.Contain("model.layers.0.self_attn.q_proj"));
+    }
+
     [Test]
     public void ShapeMismatchesAreNamed()
     {
