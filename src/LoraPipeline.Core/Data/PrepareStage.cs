@@ -109,6 +109,14 @@ public sealed class PrepareStage : IStage
         var train = stats.Splits["train"];
         var (valid, test) = (stats.Splits["valid"].Examples, stats.Splits["test"].Examples);
         var (dropped, truncated) = (stats.Splits.Values.Sum(s => s.Dropped), stats.Splits.Values.Sum(s => s.Truncated));
+        if (dataset.Skipped.Count > 0)
+            context.Console.WriteLine($"prepare: warning: {dataset.Skipped.Count} input line(s) skipped (data.on_error: skip), first: {dataset.Skipped[0]}");
+        if (train.Examples == 0)
+            throw new StageException(
+                $"prepare: no training examples: {dataset.Pairs.Count} questions read, {dropped} dropped as longer than data.max_seq_length ({options.MaxSeqLength} tokens), " +
+                $"{valid} valid / {test} test; raise data.max_seq_length or lower data.top_k / data.chunk_tokens");
+        if (dropped > 0)
+            context.Console.WriteLine($"prepare: warning: {dropped} of {dataset.Pairs.Count} examples dropped as longer than data.max_seq_length ({options.MaxSeqLength} tokens)");
         context.Console.MarkupLineInterpolated(
             $"prepare: {train.Examples} train / {valid} valid / {test} test examples, {dropped} dropped, {truncated} truncated, format {stats.PromptFormat}");
         if (stats.AnswerLostTokens + stats.MissingFinalEosLabel + stats.DoubledBos > 0)

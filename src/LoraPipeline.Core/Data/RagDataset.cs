@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LoraPipeline.Configuration;
+using LoraPipeline.Evaluation;
 
 namespace LoraPipeline.Data;
 
@@ -68,7 +69,7 @@ public sealed class RagDataset
         if (!Directory.Exists(documentsFolder))
             throw new DataException(folder, 0, "no documents/ folder; data.dataset must name a folder with documents/*.md and qa.jsonl (or set data.examples)");
         var documents = Directory.EnumerateFiles(documentsFolder, "*.md").Order(StringComparer.Ordinal)
-            .Select(f => new Document(Path.GetFileNameWithoutExtension(f), File.ReadAllText(f)))
+            .Select(f => new Document(Path.GetFileNameWithoutExtension(f), ReadDocument(f)))
             .ToDictionary(d => d.Id);
         var refusal = DefaultRefusal;
         var metadata = Path.Combine(folder, "dataset.json");
@@ -89,10 +90,11 @@ public sealed class RagDataset
         var ids = new HashSet<string>();
         var qa = Path.Combine(folder, "qa.jsonl");
         if (!File.Exists(qa)) throw new DataException(qa, 0, "file not found; the dataset needs its questions in qa.jsonl");
-        foreach (var (line, number) in ReadLines(qa))
+        foreach (var (line, number, problem) in ReadLines(qa))
         {
             try
             {
+                if (problem is not null) throw new DataException(qa, number, problem);
                 var row = ParseObject(qa, number, line);
                 var id = RequiredString(qa, number, row, "id");
                 var answer = RequiredString(qa, number, row, "answer");
@@ -102,13 +104,19 @@ public sealed class RagDataset
                         throw new DataException(qa, number, $"unknown source id '{source}' (no documents/{source}.md)");
                 if (!ids.Add(id)) throw new DataException(qa, number, $"duplicate id '{id}'");
                 var group = OptionalString(row, "group") ?? id;
-                pairs.Add(new QaPair(id, RequiredString(qa, number, row, "question"), answer, sources, group));
+                var question = RequiredString(qa, number, row, "question");
+                if (sources.Count > 0) CheckAnswerIsInSources(qa, number, answer, sources, documents);
+                pairs.Add(new QaPair(id, question, answer, sources, group));
             }
             catch (DataException e) when (skip)
             {
                 skipped.Add(e.Message);
             }
         }
+        if (pairs.Count == 0)
+            throw new DataException(qa, 0, skipped.Count > 0
+                ? $"no usable questions: all {skipped.Count} lines were skipped (first: {skipped[0]})"
+                : "no questions; each line must be a JSON object with id, question, answer and source");
         return new RagDataset { Documents = documents, Pairs = pairs, RefusalAnswer = refusal, Skipped = skipped };
     }
 
@@ -118,10 +126,11 @@ public sealed class RagDataset
         var skipped = new List<string>();
         var pairs = new List<QaPair>();
         var ids = new HashSet<string>();
-        foreach (var (line, number) in ReadLines(file))
+        foreach (var (line, number, problem) in ReadLines(file))
         {
             try
             {
+                if (problem is not null) throw new DataException(file, number, problem);
                 var row = ParseObject(file, number, line);
                 var id = OptionalString(row, "id") ?? $"line-{number}";
                 if (!ids.Add(id)) throw new DataException(file, number, $"duplicate id '{id}'");
@@ -135,17 +144,76 @@ public sealed class RagDataset
                 skipped.Add(e.Message);
             }
         }
+        if (pairs.Count == 0)
+            throw new DataException(file, 0, skipped.Count > 0
+                ? $"no usable examples: all {skipped.Count} lines were skipped (first: {skipped[0]})"
+                : "no examples; each line must be a JSON object with question, context and answer");
         return new RagDataset { Documents = new Dictionary<string, Document>(), Pairs = pairs, RefusalAnswer = DefaultRefusal, Skipped = skipped };
     }
 
-    private static IEnumerable<(string Line, int Number)> ReadLines(string file)
+    /// <summary>Longest run of non-space characters accepted in any text: BPE takes quadratic time in a word's length.</summary>
+    public const int MaxWordLength = 1000;
+
+    // A pair labelled answerable must be answerable from its sources: every answer token appears in one of them.
+    private static void CheckAnswerIsInSources(string file, int number, string answer, IReadOnlyList<string> sources,
+        IReadOnlyDictionary<string, Document> documents)
     {
+        var known = sources.SelectMany(s => SquadText.Tokens(documents[s].Text)).ToHashSet(StringComparer.Ordinal);
+        var missing = SquadText.Tokens(answer).Where(t => !known.Contains(t)).Distinct().ToList();
+        if (missing.Count > 0)
+            throw new DataException(file, number,
+                $"the answer's words {string.Join(", ", missing.Take(5).Select(m => $"'{m}'"))} appear in none of its sources " +
+                $"({string.Join(", ", sources)}); fix the answer or source, or mark the question unanswerable with \"source\": []");
+    }
+
+    private static string ReadDocument(string file)
+    {
+        var lines = ReadLines(file, keepBlank: true).ToList();
+        if (lines.FirstOrDefault(l => l.Problem is not null) is { Problem: { } problem } bad) throw new DataException(file, bad.Number, problem);
+        return string.Join('\n', lines.Select(l => l.Line));
+    }
+
+    // Strict UTF-8, line by line: invalid bytes name their line instead of silently becoming U+FFFD. A line with a
+    // problem comes back with it, so that on_error decides (skip the line, or fail naming it).
+    private static IEnumerable<(string Line, int Number, string? Problem)> ReadLines(string file, bool keepBlank = false)
+    {
+        var bytes = File.ReadAllBytes(file);
+        var strict = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        var start = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
         var number = 0;
-        foreach (var line in File.ReadLines(file))
+        while (start <= bytes.Length)
         {
+            var end = Array.IndexOf(bytes, (byte)'\n', start);
+            if (end < 0) end = bytes.Length;
             number++;
-            if (!string.IsNullOrWhiteSpace(line)) yield return (line, number);
+            string line;
+            string? problem = null;
+            try
+            {
+                line = strict.GetString(bytes, start, end - start).TrimEnd('\r');
+            }
+            catch (System.Text.DecoderFallbackException)
+            {
+                line = "";
+                problem = "invalid UTF-8; save the file as UTF-8";
+            }
+            if (problem is null && LongestWord(line) > MaxWordLength)
+                problem = $"a word of {LongestWord(line)} characters (at most {MaxWordLength}); split it or remove it";
+            if (problem is not null || keepBlank || !string.IsNullOrWhiteSpace(line)) yield return (line, number, problem);
+            start = end + 1;
+            if (end == bytes.Length) break;
         }
+    }
+
+    private static int LongestWord(string line)
+    {
+        int longest = 0, run = 0;
+        foreach (var c in line)
+        {
+            run = char.IsWhiteSpace(c) ? 0 : run + 1;
+            if (run > longest) longest = run;
+        }
+        return longest;
     }
 
     private static JsonElement ParseObject(string file, int number, string line)

@@ -50,6 +50,52 @@ public class DatasetInputTests
     }
 
     [Test]
+    public void AnAnswerableQuestionWhoseAnswerIsInNoSourceIsRefused()
+    {
+        WriteQa(Good, """{"id":"q2","question":"How often are phones replaced?","answer":"every 7 years","source":["policy"]}""");
+        var e = Assert.Throws<DataException>(() => RagDataset.Load(Folder(), _temp.Path))!;
+        Assert.That(e.Message, Does.Contain("qa.jsonl:2:").And.Contain("'7'").And.Contain("appear in none of its sources (policy)"));
+        var skipped = RagDataset.Load(Folder(skip: true), _temp.Path);
+        Assert.That(skipped.Pairs.Select(p => p.Id), Is.EqualTo(new[] { "q1" }));
+        Assert.That(skipped.Skipped.Single(), Does.Contain("qa.jsonl:2:"));
+    }
+
+    [Test]
+    public void InvalidUtf8NamesTheLineAndIsNeverReplacedSilently()
+    {
+        var good = System.Text.Encoding.UTF8.GetBytes(Good + "\n");
+        var bad = System.Text.Encoding.UTF8.GetBytes("""{"id":"q2","question":"Caf""").Concat(new byte[] { 0xC3, 0x28 })
+            .Concat(System.Text.Encoding.UTF8.GetBytes(""" ?","answer":"every 4 years","source":["policy"]}""" + "\n")).ToArray();
+        File.WriteAllBytes(_temp.Combine("ds", "qa.jsonl"), [.. good, .. bad]);
+        var e = Assert.Throws<DataException>(() => RagDataset.Load(Folder(), _temp.Path))!;
+        Assert.That(e.Message, Does.Contain("qa.jsonl:2: invalid UTF-8"));
+        Assert.That(RagDataset.Load(Folder(skip: true), _temp.Path).Skipped.Single(), Does.Contain("qa.jsonl:2: invalid UTF-8"));
+        File.WriteAllBytes(_temp.Combine("ds", "documents", "policy.md"), [0x41, 0x0A, 0xFF, 0x0A]);
+        Assert.That(Assert.Throws<DataException>(() => RagDataset.Load(Folder(skip: true), _temp.Path))!.Message,
+            Does.Contain("policy.md:2: invalid UTF-8"));
+    }
+
+    [Test]
+    public void AHugeWordIsRefusedBeforeTokenization()
+    {
+        var word = new string('x', 1 << 20);
+        WriteQa(Good, $$"""{"id":"q2","question":"What is {{word}}?","answer":"every 4 years","source":["policy"]}""");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<DataException>(() => RagDataset.Load(Folder(), _temp.Path))!;
+        Assert.That(e.Message, Does.Contain("qa.jsonl:2: a word of").And.Contain($"at most {RagDataset.MaxWordLength}"));
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
+    }
+
+    [TestCase(new string[0], "no questions")]
+    [TestCase(new[] { "{oops", "[1]" }, "no usable questions: all 2 lines were skipped")]
+    public void NoUsableQuestionsIsAnError(string[] lines, string expected)
+    {
+        WriteQa(lines);
+        var e = Assert.Throws<DataException>(() => RagDataset.Load(Folder(skip: true), _temp.Path))!;
+        Assert.That(e.Message, Does.Contain("qa.jsonl").And.Contain(expected));
+    }
+
+    [Test]
     public void SkipModeSkipsAndCountsMalformedLines()
     {
         WriteQa(Good, "{oops", """{"id":"q3","question":"Q?","answer":"","source":["policy"]}""");

@@ -104,4 +104,16 @@ public class PrepareStageTests
         // The failed run left the committed outputs of the good run in place.
         Assert.That(File.Exists(Prepared("stage.json")));
     }
+
+    [Test]
+    public void AMaxSeqLengthThatDropsEveryExampleFailsWithCounts()
+    {
+        var artifacts = _temp.Combine("short");
+        foreach (var stage in new[] { "download", "convert" })
+            Assert.That(LoraProcess.Run(RepositoryPaths.Root, null, Args(stage, artifacts)).ExitCode, Is.EqualTo(0));
+        var result = LoraProcess.Run(RepositoryPaths.Root, null, Args("prepare", artifacts, "--set", "data.max_seq_length=40"));
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.Output);
+        Assert.That(result.StdErr, Does.Contain("no training examples").And.Contain("dropped as longer than data.max_seq_length (40 tokens)"));
+        Assert.That(File.Exists(Path.Combine(artifacts, "prepare", "stage.json")), Is.False, "nothing committed");
+    }
 }
