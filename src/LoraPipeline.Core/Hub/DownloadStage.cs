@@ -12,9 +12,6 @@ namespace LoraPipeline.Hub;
 /// </summary>
 public sealed class DownloadStage : IStage
 {
-    /// <summary>Pointer file written by the stage.</summary>
-    public const string PointerFile = "source.json";
-
     /// <inheritdoc />
     public string Name => "download";
 
@@ -58,13 +55,13 @@ public sealed class DownloadStage : IStage
                 break;
         }
         var pointer = new SourcePointer(source.ToString(), source.Kind.ToString(), path);
-        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, PointerFile), JsonSerializer.Serialize(pointer, ConfigJson.Options) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, ArtifactNames.ModelSource), JsonSerializer.Serialize(pointer, ConfigJson.Options) + "\n");
     }
 
     /// <summary>The model folder recorded by a committed Download stage folder.</summary>
     public static string ResolveModelDirectory(string downloadStageDirectory)
     {
-        var file = Path.Combine(downloadStageDirectory, PointerFile);
+        var file = Path.Combine(downloadStageDirectory, ArtifactNames.ModelSource);
         if (!File.Exists(file)) throw new StageException($"{file} is missing; run the Download stage first");
         var pointer = JsonSerializer.Deserialize<SourcePointer>(File.ReadAllText(file), ConfigJson.Options)
             ?? throw new StageException($"{file}: empty");
