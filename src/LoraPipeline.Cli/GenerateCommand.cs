@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using LoraPipeline.Data;
 using LoraPipeline.Modeling;
+using LoraPipeline.Pipeline;
 using LoraPipeline.Tokenization;
 
 namespace LoraPipeline.Cli;
@@ -98,7 +99,7 @@ internal static class GenerateCommand
         if (parse.GetValue(options.Question) is { } question)
         {
             var formatPath = parse.GetValue(options.PromptFormat)
-                ?? (parse.GetValue(options.Model.Adapter) is { } adapter ? Path.Combine(adapter, PromptFormatRecord.FileName) : null)
+                ?? (parse.GetValue(options.Model.Adapter) is { } adapter ? Path.Combine(adapter, ArtifactNames.PromptFormat) : null)
                 ?? throw new ArgumentException("--question needs the training prompt format: --adapter DIR with prompt_format.json, or --prompt-format FILE");
             var format = PromptFormatRecord.Read(formatPath);
             var template = PromptTemplate.Create(format.Format, tokenizer!.SpecialTokens.Keys.ToHashSet());

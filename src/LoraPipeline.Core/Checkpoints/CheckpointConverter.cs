@@ -83,12 +83,12 @@ public static class CheckpointConverter
             MaxShardBytes = maxShardBytes,
             Tensors = tensorRecords,
             Files = Directory.EnumerateFiles(outputDirectory)
-                .Where(f => Path.GetFileName(f) != ConversionManifest.FileName)
+                .Where(f => Path.GetFileName(f) != ArtifactNames.ConversionManifest)
                 .Order(StringComparer.Ordinal)
                 .Select(f => new ConversionManifest.FileRecord(Path.GetFileName(f), new FileInfo(f).Length, FileHashing.Sha256File(f)))
                 .ToList(),
         };
-        AtomicFile.WriteAllText(Path.Combine(outputDirectory, ConversionManifest.FileName),
+        AtomicFile.WriteAllText(Path.Combine(outputDirectory, ArtifactNames.ConversionManifest),
             JsonSerializer.Serialize(manifest, ConfigJson.Options) + "\n");
         return manifest;
     }

@@ -3,9 +3,6 @@ namespace LoraPipeline.Checkpoints;
 /// <summary><c>conversion.json</c>: what Convert wrote — every tensor (name, shape, dtype, shard) and every file's SHA-256.</summary>
 public sealed class ConversionManifest
 {
-    /// <summary>File name inside the converted folder.</summary>
-    public const string FileName = "conversion.json";
-
     /// <summary>The folder converted from.</summary>
     public required string Source { get; init; }
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using LoraPipeline.Configuration;
-using LoraPipeline.Evaluation;
 using LoraPipeline.Pipeline;
 using LoraPipeline.Tokenization;
 using Spectre.Console;
@@ -103,8 +102,8 @@ public sealed class PrepareStage : IStage
 
         new PromptFormatRecord(template.Format, instruction, dataset.RefusalAnswer, template.EndOfTurnToken, encoder.EndId,
             encoder.EncodePrompt("", []).FirstOrDefault() is var first && first == tokenizer.BosId ? tokenizer.BosId : null).Write(context.OutputDirectory);
-        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, "stats.json"), JsonSerializer.Serialize(stats, ConfigJson.Options) + "\n");
-        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, "stats.md"), stats.ToMarkdown());
+        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, ArtifactNames.PrepareStats), JsonSerializer.Serialize(stats, ConfigJson.Options) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, ArtifactNames.PrepareStatsMarkdown), stats.ToMarkdown());
 
         var train = stats.Splits["train"];
         var (valid, test) = (stats.Splits["valid"].Examples, stats.Splits["test"].Examples);

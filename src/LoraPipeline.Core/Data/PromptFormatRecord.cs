@@ -16,17 +16,14 @@ namespace LoraPipeline.Data;
 /// <param name="BosId">BOS id the tokenizer prepends, or null when it adds none.</param>
 public sealed record PromptFormatRecord(PromptFormat Format, string Instruction, string RefusalAnswer, string? EndOfTurnToken, int EndId, int? BosId)
 {
-    /// <summary>File name in the prepare folder.</summary>
-    public const string FileName = "prompt_format.json";
-
     /// <summary>Writes the record atomically.</summary>
     public void Write(string directory) =>
-        AtomicFile.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, ConfigJson.Options) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(directory, ArtifactNames.PromptFormat), JsonSerializer.Serialize(this, ConfigJson.Options) + "\n");
 
     /// <summary>Reads the record from a folder holding <c>prompt_format.json</c> (a prepare or adapter folder) or from the file itself.</summary>
     public static PromptFormatRecord Read(string directoryOrFile)
     {
-        var path = File.Exists(directoryOrFile) ? directoryOrFile : Path.Combine(directoryOrFile, FileName);
+        var path = File.Exists(directoryOrFile) ? directoryOrFile : Path.Combine(directoryOrFile, ArtifactNames.PromptFormat);
         if (!File.Exists(path)) throw new StageException($"{path} is missing; run the Prepare stage first");
         return JsonSerializer.Deserialize<PromptFormatRecord>(File.ReadAllText(path), ConfigJson.Options)
             ?? throw new StageException($"{path}: empty");

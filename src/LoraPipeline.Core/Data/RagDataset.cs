@@ -1,6 +1,5 @@
 using System.Text.Json;
 using LoraPipeline.Configuration;
-using LoraPipeline.Evaluation;
 
 namespace LoraPipeline.Data;
 

@@ -32,11 +32,23 @@ public static class SplitFiles
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>File name of a split's records.</summary>
-    public static string RecordsFile(Split split) => $"{split.ToString().ToLowerInvariant()}.jsonl";
+    /// <summary>File name of a split's records (see <see cref="ArtifactNames"/>).</summary>
+    public static string RecordsFile(Split split) => split switch
+    {
+        Split.Train => ArtifactNames.TrainSplit,
+        Split.Valid => ArtifactNames.ValidSplit,
+        Split.Test => ArtifactNames.TestSplit,
+        _ => throw new ArgumentOutOfRangeException(nameof(split), split, null),
+    };
 
-    /// <summary>File name of a split's tokens.</summary>
-    public static string TokensFile(Split split) => $"{split.ToString().ToLowerInvariant()}.tokens.jsonl";
+    /// <summary>File name of a split's tokens (see <see cref="ArtifactNames"/>).</summary>
+    public static string TokensFile(Split split) => split switch
+    {
+        Split.Train => ArtifactNames.TrainTokens,
+        Split.Valid => ArtifactNames.ValidTokens,
+        Split.Test => ArtifactNames.TestTokens,
+        _ => throw new ArgumentOutOfRangeException(nameof(split), split, null),
+    };
 
     /// <summary>Writes JSON lines atomically.</summary>
     public static void WriteLines<T>(string path, IEnumerable<T> rows) =>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LoraPipeline.Data;
 
 namespace LoraPipeline.Evaluation;
 

@@ -28,9 +28,6 @@ namespace LoraPipeline.Evaluation;
 /// </summary>
 public sealed class EvaluateStage : IStage, IStageFollowUp
 {
-    /// <summary>The fetched release baseline, kept beside the report.</summary>
-    public const string BaselineFile = "baseline.json";
-
     private readonly Func<string, string?> _environment;
 
     /// <summary>Creates the stage; <paramref name="environment"/> reads environment variables (the process's by default), used for
@@ -65,7 +62,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
         var (baseline, baselineSource) = await ReadBaselineAsync(context, cancellationToken).ConfigureAwait(false);
         var prepare = context.UpstreamDirectory("prepare");
         var convert = context.UpstreamDirectory("convert");
-        var adapterDirectory = Path.Combine(context.UpstreamDirectory("train"), "adapter");
+        var adapterDirectory = Path.Combine(context.UpstreamDirectory("train"), ArtifactNames.AdapterFolder);
         var format = PromptFormatRecord.Read(prepare);
         var records = SplitFiles.ReadLines<SplitRecord>(Path.Combine(prepare, SplitFiles.RecordsFile(Split.Test)));
         var tokens = SplitFiles.ReadLines<TokenRecord>(Path.Combine(prepare, SplitFiles.TokensFile(Split.Test)));
@@ -103,7 +100,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
             RagMetrics.IsRefusal(adapterAnswers[i], refusal) ? null : RagMetrics.IsGrounded(adapterAnswers[i], r.Context))).ToList();
         var report = new EvaluationReport
         {
-            Gate = new GateSection(verdict.Passed, verdict.Reasons, verdict.Checks, FileHashing.Sha256File(Path.Combine(adapterDirectory, PeftAdapter.WeightsFileName))),
+            Gate = new GateSection(verdict.Passed, verdict.Reasons, verdict.Checks, FileHashing.Sha256File(Path.Combine(adapterDirectory, ArtifactNames.AdapterWeights))),
             Metrics = new() { ["base"] = baseMetrics, ["adapter"] = adapterMetrics },
             Model = new() { ["source"] = config.Model.Source, ["revision"] = config.Model.Revision },
             Dataset = config.Data.Examples ?? config.Data.Dataset,
@@ -115,13 +112,13 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
         };
 
         var output = context.OutputDirectory;
-        SplitFiles.WriteLines(Path.Combine(output, "predictions.jsonl"), predictions);
-        AtomicFile.WriteAllText(Path.Combine(output, EvaluationReport.JsonFile), report.ToJson());
+        SplitFiles.WriteLines(Path.Combine(output, ArtifactNames.Predictions), predictions);
+        AtomicFile.WriteAllText(Path.Combine(output, ArtifactNames.Report), report.ToJson());
         var markdown = report.ToMarkdown(predictions);
-        AtomicFile.WriteAllText(Path.Combine(output, "report.md"), markdown);
-        MetricsChart.Write(Path.Combine(output, "metrics.png"), baseMetrics, adapterMetrics);
-        var trainMetrics = MetricsLog.Read(Path.Combine(context.UpstreamDirectory("train"), "metrics.jsonl"));
-        LossCurvePlot.Write(Path.Combine(output, "loss_curves.png"), trainMetrics, "Training and validation loss");
+        AtomicFile.WriteAllText(Path.Combine(output, ArtifactNames.ReportMarkdown), markdown);
+        MetricsChart.Write(Path.Combine(output, ArtifactNames.MetricsPlot), baseMetrics, adapterMetrics);
+        var trainMetrics = MetricsLog.Read(Path.Combine(context.UpstreamDirectory("train"), ArtifactNames.TrainMetrics));
+        LossCurvePlot.Write(Path.Combine(output, ArtifactNames.LossCurvesPlot), trainMetrics, "Training and validation loss");
 
         context.Console.MarkupLineInterpolated(
             $"evaluate: loss {baseLoss:0.0000} -> {adapterLoss:0.0000}; exact match {baseMetrics["exact_match"]:0.0} -> {adapterMetrics["exact_match"]:0.0}; gate {(verdict.Passed ? "passed" : "FAILED")}");
@@ -129,7 +126,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
     }
 
     /// <summary>The baseline's adapter metrics and, for a release, a line naming it (tag, asset, SHA-256); both null without
-    /// <c>eval.baseline</c>. A fetched report is written to <see cref="BaselineFile"/> in the output folder.</summary>
+    /// <c>eval.baseline</c>. A fetched report is written to <see cref="ArtifactNames.Baseline"/> in the output folder.</summary>
     private async Task<(IReadOnlyDictionary<string, double>? Metrics, string? Source)> ReadBaselineAsync(StageContext context,
         CancellationToken cancellationToken)
     {
@@ -139,7 +136,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
             if (!Publishing.ReleaseBaseline.IsRelease(baseline)) return (Gate.ReadBaseline(context.Resolve(baseline)), null);
             var report = await Publishing.ReleaseBaseline.FetchAsync(baseline, context.Config.Publish, _environment, cancellationToken).ConfigureAwait(false);
             var metrics = Gate.ParseBaseline(System.Text.Encoding.UTF8.GetString(report.Content), $"report.json of release {report.Tag} of {report.Repository} ({report.Source})");
-            AtomicFile.Write(Path.Combine(context.OutputDirectory, BaselineFile), output => output.Write(report.Content));
+            AtomicFile.Write(Path.Combine(context.OutputDirectory, ArtifactNames.Baseline), output => output.Write(report.Content));
             context.Console.MarkupLineInterpolated($"evaluate: baseline {baseline}: {report.Describe()}");
             return (metrics, report.Describe());
         }
@@ -175,7 +172,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
     /// <summary>Throws <see cref="GateFailedException"/> when the report in <paramref name="stageDirectory"/> records a failed gate.</summary>
     public static void EnsurePassed(string stageDirectory)
     {
-        var path = Path.Combine(stageDirectory, EvaluationReport.JsonFile);
+        var path = Path.Combine(stageDirectory, ArtifactNames.Report);
         using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
         var gate = document.RootElement.GetProperty("gate");
         if (gate.GetProperty("passed").GetBoolean()) return;

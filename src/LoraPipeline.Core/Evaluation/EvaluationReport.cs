@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
 
 namespace LoraPipeline.Evaluation;
 
@@ -34,9 +35,6 @@ public sealed class EvaluationReport
     public required Dictionary<string, string> Fingerprints { get; init; }
     /// <summary>Wall time of the evaluation in seconds.</summary>
     public double DurationSeconds { get; init; }
-
-    /// <summary>File name.</summary>
-    public const string JsonFile = "report.json";
 
     // A metric without examples to measure it on (refusal accuracy with no unanswerable question) is NaN
     // in memory and null in the JSON, which has no NaN; readers treat null as "not measured".
@@ -79,7 +77,7 @@ public sealed class EvaluationReport
         sb.Append("\n## Five worst examples (by adapter token F1)\n\n| id | question | reference | adapter answer | F1 |\n| --- | --- | --- | --- | ---: |\n");
         foreach (var p in predictions.OrderBy(p => p.AdapterTokenF1).ThenBy(p => p.Id, StringComparer.Ordinal).Take(5))
             sb.Append(inv, $"| {Cell(p.Id)} | {Cell(p.Question)} | {Cell(p.Reference)} | {Cell(p.AdapterPrediction)} | {p.AdapterTokenF1 * 100:0.0} |\n");
-        sb.Append("\n![loss curves](loss_curves.png)\n\n![metrics](metrics.png)\n");
+        sb.Append(inv, $"\n![loss curves]({ArtifactNames.LossCurvesPlot})\n\n![metrics]({ArtifactNames.MetricsPlot})\n");
         return sb.ToString();
     }
 

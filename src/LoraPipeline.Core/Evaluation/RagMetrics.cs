@@ -1,3 +1,5 @@
+using LoraPipeline.Data;
+
 namespace LoraPipeline.Evaluation;
 
 /// <summary>Metrics specific to retrieval-augmented answers: refusals and grounding in the supplied context.</summary>

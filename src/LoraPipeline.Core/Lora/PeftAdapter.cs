@@ -12,9 +12,6 @@ namespace LoraPipeline.Lora;
 /// </summary>
 public static class PeftAdapter
 {
-    /// <summary>The weights file inside an adapter folder.</summary>
-    public const string WeightsFileName = "adapter_model.safetensors";
-
     /// <summary>
     /// Writes <paramref name="adapter"/> to <paramref name="directory"/> atomically (a temporary sibling folder renamed
     /// into place; an existing folder is replaced). The weights are the unmerged A and B in float32, whether or not
@@ -33,10 +30,10 @@ public static class PeftAdapter
                 var tensors = adapter.NamedParameters()
                     .Select(p => KeyValuePair.Create(p.Key, p.Value.detach().to(ScalarType.Float32)))
                     .ToList();
-                SafetensorsWriter.Save(Path.Combine(temp, WeightsFileName), tensors,
+                SafetensorsWriter.Save(Path.Combine(temp, ArtifactNames.AdapterWeights), tensors,
                     new Dictionary<string, string> { ["format"] = "pt" });
             }
-            AtomicFile.WriteAllText(Path.Combine(temp, PeftAdapterConfig.FileName), config.ToJson());
+            AtomicFile.WriteAllText(Path.Combine(temp, ArtifactNames.AdapterConfig), config.ToJson());
             if (companionSourceDirectory is not null)
                 foreach (var name in CheckpointConverter.CompanionFiles)
                 {
@@ -53,16 +50,16 @@ public static class PeftAdapter
     /// </summary>
     public static PeftAdapterContents Load(string directory)
     {
-        var configPath = Path.Combine(directory, PeftAdapterConfig.FileName);
-        var weightsPath = Path.Combine(directory, WeightsFileName);
+        var configPath = Path.Combine(directory, ArtifactNames.AdapterConfig);
+        var weightsPath = Path.Combine(directory, ArtifactNames.AdapterWeights);
         if (!System.IO.Directory.Exists(directory)) throw new LoraException($"{directory}: adapter folder not found");
-        if (!File.Exists(configPath)) throw new LoraException($"{directory}: no {PeftAdapterConfig.FileName} (not a PEFT adapter folder)");
+        if (!File.Exists(configPath)) throw new LoraException($"{directory}: no {ArtifactNames.AdapterConfig} (not a PEFT adapter folder)");
         if (!File.Exists(weightsPath))
         {
             var hint = File.Exists(Path.Combine(directory, "adapter_model.bin"))
                 ? "; adapter_model.bin is a pickle and is never loaded: convert it to safetensors"
                 : "";
-            throw new LoraException($"{directory}: no {WeightsFileName}{hint}");
+            throw new LoraException($"{directory}: no {ArtifactNames.AdapterWeights}{hint}");
         }
         var config = PeftAdapterConfig.Parse(File.ReadAllText(configPath), configPath);
         config.Settings.Validate();
@@ -95,7 +92,7 @@ public static class PeftAdapter
         // PEFT applies only what target_modules names; weights for other modules mean config and file disagree.
         var unnamed = config.TargetModules.Count == 0 ? [] : order.Where(path => !TargetModuleMatcher.Names(path, config.TargetModules)).ToList();
         if (unnamed.Count > 0)
-            problems.Add($"{unnamed.Count} module(s) have weights that {PeftAdapterConfig.FileName}'s target_modules " +
+            problems.Add($"{unnamed.Count} module(s) have weights that {ArtifactNames.AdapterConfig}'s target_modules " +
                 $"[{string.Join(", ", config.TargetModules)}] does not name (first: {unnamed[0]}); the config and the weights disagree");
         if (problems.Count > 0) throw new LoraException($"{weightsPath}: " + string.Join("; ", problems));
         var modules = new List<PeftModuleWeights>();

@@ -10,9 +10,6 @@ namespace LoraPipeline.Lora;
 /// </summary>
 public sealed record PeftAdapterConfig
 {
-    /// <summary>The file name inside an adapter folder.</summary>
-    public const string FileName = "adapter_config.json";
-
     /// <summary>Base model name or path (<c>base_model_name_or_path</c>).</summary>
     public required string BaseModelNameOrPath { get; init; }
 

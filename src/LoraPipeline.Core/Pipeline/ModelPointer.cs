@@ -13,7 +13,7 @@ namespace LoraPipeline.Pipeline;
 public sealed record ModelPointer(string Source, string Kind, string Path)
 {
     /// <summary>File name inside the Download stage folder.</summary>
-    public const string FileName = "source.json";
+    public const string FileName = ArtifactNames.ModelSource;
 
     /// <summary>Writes the pointer into <paramref name="downloadStageDirectory"/> (atomically).</summary>
     public void Write(string downloadStageDirectory) =>

@@ -10,9 +10,6 @@ namespace LoraPipeline.Pipeline;
 /// </summary>
 public sealed class StageManifest
 {
-    /// <summary>File name of the manifest inside a stage folder.</summary>
-    public const string FileName = "stage.json";
-
     /// <summary>Stage name.</summary>
     public required string Stage { get; init; }
 
@@ -48,7 +45,7 @@ public sealed class StageManifest
     /// <summary>Reads a manifest, or returns null when it is missing or unreadable (a stage that never finished).</summary>
     public static StageManifest? TryRead(string stageDirectory)
     {
-        var path = Path.Combine(stageDirectory, FileName);
+        var path = Path.Combine(stageDirectory, ArtifactNames.StageManifest);
         if (!File.Exists(path)) return null;
         try
         {
@@ -62,5 +59,5 @@ public sealed class StageManifest
 
     /// <summary>Writes the manifest atomically into <paramref name="stageDirectory"/>.</summary>
     public void Write(string stageDirectory) =>
-        AtomicFile.WriteAllText(Path.Combine(stageDirectory, FileName), JsonSerializer.Serialize(this, Json));
+        AtomicFile.WriteAllText(Path.Combine(stageDirectory, ArtifactNames.StageManifest), JsonSerializer.Serialize(this, Json));
 }

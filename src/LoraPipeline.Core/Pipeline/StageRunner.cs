@@ -146,7 +146,7 @@ public static class StageRunner
     private static List<StageManifest.OutputFile> DescribeOutputs(string directory) =>
         Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
             .Select(path => new FileInfo(path))
-            .Where(info => info.Name != StageManifest.FileName)
+            .Where(info => info.Name != ArtifactNames.StageManifest)
             .OrderBy(info => info.FullName, StringComparer.Ordinal)
             .Select(info => new StageManifest.OutputFile(
                 Path.GetRelativePath(directory, info.FullName).Replace('\\', '/'),

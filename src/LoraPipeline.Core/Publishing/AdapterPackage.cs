@@ -1,3 +1,5 @@
+using LoraPipeline.Pipeline;
+
 namespace LoraPipeline.Publishing;
 
 /// <summary>
@@ -6,12 +8,6 @@ namespace LoraPipeline.Publishing;
 /// </summary>
 public sealed class AdapterPackage
 {
-    /// <summary>PEFT adapter config file name.</summary>
-    public const string AdapterConfigFile = "adapter_config.json";
-
-    /// <summary>PEFT adapter weights file name.</summary>
-    public const string AdapterWeightsFile = "adapter_model.safetensors";
-
     private AdapterPackage(string directory, string tag, IReadOnlyList<string> files)
     {
         Directory = directory;
@@ -32,28 +28,28 @@ public sealed class AdapterPackage
     public string FolderPath => Path.Combine(Directory, Tag);
 
     /// <summary>The zip <c>publish/&lt;tag&gt;.zip</c>.</summary>
-    public string ZipPath => Path.Combine(Directory, Tag + ".zip");
+    public string ZipPath => Path.Combine(Directory, ArtifactNames.PackageZip(Tag));
 
     /// <summary>The outer <c>publish/SHA256SUMS</c> (package files and the zip).</summary>
-    public string SumsPath => Path.Combine(Directory, Sha256Sums.FileName);
+    public string SumsPath => Path.Combine(Directory, ArtifactNames.Checksums);
 
     /// <summary>The files a release carries, by asset name: the zip, <c>SHA256SUMS</c>, the PEFT files, the model card and
     /// <c>report.json</c> (standalone, so that a later run's <c>eval.baseline: release:TAG</c> can fetch it alone).</summary>
     public IReadOnlyList<ReleaseAssetFile> ReleaseAssets() =>
     [
         ReleaseAssetFile.From(Path.GetFileName(ZipPath), ZipPath, "application/zip"),
-        ReleaseAssetFile.From(Sha256Sums.FileName, SumsPath, "text/plain"),
-        ReleaseAssetFile.From(AdapterConfigFile, Path.Combine(FolderPath, AdapterConfigFile), "application/json"),
-        ReleaseAssetFile.From(AdapterWeightsFile, Path.Combine(FolderPath, AdapterWeightsFile), "application/octet-stream"),
-        ReleaseAssetFile.From(ModelCard.FileName, Path.Combine(FolderPath, ModelCard.FileName), "text/markdown"),
-        ReleaseAssetFile.From(EvaluationReport.FileName, Path.Combine(FolderPath, EvaluationReport.FileName), "application/json"),
+        ReleaseAssetFile.From(ArtifactNames.Checksums, SumsPath, "text/plain"),
+        ReleaseAssetFile.From(ArtifactNames.AdapterConfig, Path.Combine(FolderPath, ArtifactNames.AdapterConfig), "application/json"),
+        ReleaseAssetFile.From(ArtifactNames.AdapterWeights, Path.Combine(FolderPath, ArtifactNames.AdapterWeights), "application/octet-stream"),
+        ReleaseAssetFile.From(ArtifactNames.ModelCard, Path.Combine(FolderPath, ArtifactNames.ModelCard), "text/markdown"),
+        ReleaseAssetFile.From(ArtifactNames.Report, Path.Combine(FolderPath, ArtifactNames.Report), "application/json"),
     ];
 
     /// <summary>Opens a package written by <see cref="AdapterPackager"/> and checks it against its <c>SHA256SUMS</c>.</summary>
     public static AdapterPackage Open(string publishDirectory, string tag)
     {
         var folder = Path.Combine(publishDirectory, tag);
-        var sums = Path.Combine(publishDirectory, Sha256Sums.FileName);
+        var sums = Path.Combine(publishDirectory, ArtifactNames.Checksums);
         if (!File.Exists(sums) || !System.IO.Directory.Exists(folder))
             throw new PublishException($"no package for {tag} in {publishDirectory}; run `./build.sh --target=Publish` to build it");
         var listed = Sha256Sums.Parse(File.ReadAllText(sums));

@@ -17,9 +17,9 @@ public static class AdapterPackager
     /// <summary>Optional files copied when present: (source folder selector, file name).</summary>
     private static readonly (Func<PackageSources, string> Folder, string Name)[] Optional =
     [
-        (s => s.TrainDirectory, "loss.png"),
-        (s => s.EvaluateDirectory, "report.md"),
-        (s => s.EvaluateDirectory, "metrics.png"),
+        (s => s.TrainDirectory, ArtifactNames.LossPlot),
+        (s => s.EvaluateDirectory, ArtifactNames.ReportMarkdown),
+        (s => s.EvaluateDirectory, ArtifactNames.MetricsPlot),
     ];
 
     /// <summary>Builds the package for <paramref name="tag"/> into <paramref name="publishDirectory"/>.</summary>
@@ -32,13 +32,13 @@ public static class AdapterPackager
     {
         log ??= _ => { };
         ReleaseTag.Validate(tag);
-        var adapterWeights = Path.Combine(sources.AdapterDirectory, AdapterPackage.AdapterWeightsFile);
-        var adapterConfig = Path.Combine(sources.AdapterDirectory, AdapterPackage.AdapterConfigFile);
+        var adapterWeights = Path.Combine(sources.AdapterDirectory, ArtifactNames.AdapterWeights);
+        var adapterConfig = Path.Combine(sources.AdapterDirectory, ArtifactNames.AdapterConfig);
         foreach (var required in new[] { adapterConfig, adapterWeights })
             if (!File.Exists(required))
                 throw new PublishException($"{required} is missing; run `./build.sh --target=Train` first");
 
-        var reportPath = Path.Combine(sources.EvaluateDirectory, EvaluationReport.FileName);
+        var reportPath = Path.Combine(sources.EvaluateDirectory, ArtifactNames.Report);
         var report = EvaluationReport.Read(reportPath);
         var adapterSha = FileHashing.Sha256File(adapterWeights);
         GateCheck.Require(report, adapterSha, reportPath, adapterWeights);
@@ -56,9 +56,9 @@ public static class AdapterPackager
             files.Add(name);
         }
 
-        Copy(adapterConfig, AdapterPackage.AdapterConfigFile);
-        Copy(adapterWeights, AdapterPackage.AdapterWeightsFile);
-        if (FileHashing.Sha256File(Path.Combine(folder, AdapterPackage.AdapterWeightsFile)) != adapterSha)
+        Copy(adapterConfig, ArtifactNames.AdapterConfig);
+        Copy(adapterWeights, ArtifactNames.AdapterWeights);
+        if (FileHashing.Sha256File(Path.Combine(folder, ArtifactNames.AdapterWeights)) != adapterSha)
             throw new PublishException($"{adapterWeights} changed while it was packaged; run Publish again");
 
         var tokenizerFiles = CheckpointConverter.CompanionFiles
@@ -70,8 +70,8 @@ public static class AdapterPackager
         foreach (var name in tokenizerFiles) Copy(Path.Combine(sources.ConvertDirectory, name), name);
 
         var promptFormat = PromptFormatRecord.Read(sources.PrepareDirectory);
-        Copy(Path.Combine(sources.PrepareDirectory, PromptFormatRecord.FileName), PromptFormatRecord.FileName);
-        Copy(reportPath, EvaluationReport.FileName);
+        Copy(Path.Combine(sources.PrepareDirectory, ArtifactNames.PromptFormat), ArtifactNames.PromptFormat);
+        Copy(reportPath, ArtifactNames.Report);
         foreach (var (selectFolder, name) in Optional)
         {
             var source = Path.Combine(selectFolder(sources), name);
@@ -80,7 +80,7 @@ public static class AdapterPackager
         }
         if (sources.MergedCheckpointDirectory is { } merged)
             foreach (var file in Directory.EnumerateFiles(merged).Order(StringComparer.Ordinal))
-                Copy(file, "merged/" + Path.GetFileName(file));
+                Copy(file, $"{ArtifactNames.MergedFolder}/{Path.GetFileName(file)}");
 
         var card = ModelCard.Render(new ModelCardInputs
         {
@@ -89,18 +89,18 @@ public static class AdapterPackager
             AdapterConfig = ReadAdapterConfig(adapterConfig),
             PromptFormat = promptFormat.Format.ToString().ToLowerInvariant(),
             Tag = tag,
-            Files = [.. files, ModelCard.FileName, Sha256Sums.FileName],
+            Files = [.. files, ArtifactNames.ModelCard, ArtifactNames.Checksums],
         });
-        AtomicFile.WriteAllText(Path.Combine(folder, ModelCard.FileName), card);
-        files.Add(ModelCard.FileName);
+        AtomicFile.WriteAllText(Path.Combine(folder, ArtifactNames.ModelCard), card);
+        files.Add(ArtifactNames.ModelCard);
 
-        AtomicFile.WriteAllText(Path.Combine(folder, Sha256Sums.FileName), Sha256Sums.Compute(folder, files));
-        files.Add(Sha256Sums.FileName);
+        AtomicFile.WriteAllText(Path.Combine(folder, ArtifactNames.Checksums), Sha256Sums.Compute(folder, files));
+        files.Add(ArtifactNames.Checksums);
 
-        var zipPath = Path.Combine(publishDirectory, tag + ".zip");
+        var zipPath = Path.Combine(publishDirectory, ArtifactNames.PackageZip(tag));
         PackageZip.Write(zipPath, folder, files, tag);
-        var outer = files.Select(f => $"{tag}/{f}").Append(tag + ".zip");
-        AtomicFile.WriteAllText(Path.Combine(publishDirectory, Sha256Sums.FileName), Sha256Sums.Compute(publishDirectory, outer));
+        var outer = files.Select(f => $"{tag}/{f}").Append(ArtifactNames.PackageZip(tag));
+        AtomicFile.WriteAllText(Path.Combine(publishDirectory, ArtifactNames.Checksums), Sha256Sums.Compute(publishDirectory, outer));
         log($"packaged {files.Count} files as {tag}/ and {tag}.zip (adapter sha256 {adapterSha[..12]}…)");
         return AdapterPackage.Open(publishDirectory, tag);
     }

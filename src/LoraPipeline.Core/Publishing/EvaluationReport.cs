@@ -7,9 +7,6 @@ namespace LoraPipeline.Publishing;
 /// <summary>What Publish reads from <c>evaluate/report.json</c>: the gate verdict, base and adapter metrics, model, dataset and config.</summary>
 public sealed class EvaluationReport
 {
-    /// <summary>File name of the report in the evaluate folder and in the package.</summary>
-    public const string FileName = "report.json";
-
     /// <summary>The gate verdict.</summary>
     public required GateVerdict Gate { get; init; }
 

@@ -10,9 +10,6 @@ namespace LoraPipeline.Publishing;
 /// hyperparameters, evaluation, gate, intended use, limits and how to load the adapter.</summary>
 public static class ModelCard
 {
-    /// <summary>The file name.</summary>
-    public const string FileName = "README.md";
-
     /// <summary>Tags written into the front matter.</summary>
     public static IReadOnlyList<string> Tags { get; } = ["lora", "peft", "rag", "retrieval-augmented-generation", "text-generation", "lora-pipeline"];
 

@@ -1,3 +1,5 @@
+using LoraPipeline.Pipeline;
+
 namespace LoraPipeline.Publishing;
 
 /// <summary>The committed stage folders a package is built from.</summary>
@@ -16,5 +18,5 @@ public sealed record PackageSources(
         Path.Combine(artifactsDirectory, "train"), Path.Combine(artifactsDirectory, "evaluate"));
 
     /// <summary><c>train/adapter/</c>.</summary>
-    public string AdapterDirectory => Path.Combine(TrainDirectory, "adapter");
+    public string AdapterDirectory => Path.Combine(TrainDirectory, ArtifactNames.AdapterFolder);
 }

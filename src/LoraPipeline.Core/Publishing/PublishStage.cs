@@ -47,8 +47,8 @@ public sealed class PublishStage : IStage, IStageFollowUp
         var options = run.Config.Publish;
         var tag = ReleaseTag.From(options);
         var package = AdapterPackage.Open(stageDirectory, tag);
-        var reportPath = Path.Combine(package.FolderPath, EvaluationReport.FileName);
-        var adapterPath = Path.Combine(package.FolderPath, AdapterPackage.AdapterWeightsFile);
+        var reportPath = Path.Combine(package.FolderPath, ArtifactNames.Report);
+        var adapterPath = Path.Combine(package.FolderPath, ArtifactNames.AdapterWeights);
         var report = EvaluationReport.Read(reportPath);
         GateCheck.Require(report, Pipeline.FileHashing.Sha256File(adapterPath), reportPath, adapterPath);
 

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Security.Cryptography;
 using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
 using Octokit;
 
 namespace LoraPipeline.Publishing;
@@ -60,17 +61,17 @@ public sealed class ReleaseBaseline
     {
         var release = tag == Latest ? await FindLatestAsync().ConfigureAwait(false) : await FindAsync(tag).ConfigureAwait(false);
         var name = release.TagName;
-        var standalone = release.Assets.FirstOrDefault(a => a.Name == EvaluationReport.FileName && a.State == "uploaded");
+        var standalone = release.Assets.FirstOrDefault(a => a.Name == ArtifactNames.Report && a.State == "uploaded");
         if (standalone is not null)
         {
             var content = await DownloadAsync(standalone, name, cancellationToken).ConfigureAwait(false);
-            return Report(name, $"asset {EvaluationReport.FileName}", content);
+            return Report(name, $"asset {ArtifactNames.Report}", content);
         }
-        var zip = release.Assets.FirstOrDefault(a => a.Name == name + ".zip" && a.State == "uploaded");
+        var zip = release.Assets.FirstOrDefault(a => a.Name == ArtifactNames.PackageZip(name) && a.State == "uploaded");
         if (zip is null)
-            throw Fail(name, $"has neither a {EvaluationReport.FileName} asset nor a {name}.zip package; it was not published by " +
+            throw Fail(name, $"has neither a {ArtifactNames.Report} asset nor a {ArtifactNames.PackageZip(name)} package; it was not published by " +
                              "LoraPipeline, or its upload was interrupted (run `./build.sh --target=Publish` for it again)");
-        var entry = $"{name}/{EvaluationReport.FileName}";
+        var entry = $"{name}/{ArtifactNames.Report}";
         // The package may be large (a merged checkpoint): it goes to a temporary file, not to memory.
         await using var file = new FileStream(Path.GetTempFileName(), System.IO.FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920,
             FileOptions.DeleteOnClose | FileOptions.Asynchronous);
@@ -166,7 +167,7 @@ public sealed class ReleaseBaseline
         {
             using var archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true);
             var entry = archive.GetEntry(entryName)
-                        ?? throw Fail(tag, $"has no {EvaluationReport.FileName} asset, and its {assetName} holds no {entryName}");
+                        ?? throw Fail(tag, $"has no {ArtifactNames.Report} asset, and its {assetName} holds no {entryName}");
             if (entry.Length > MaxReportBytes) throw Fail(tag, $"holds a {entryName} larger than {MaxReportBytes} bytes in {assetName}");
             using var input = entry.Open();
             using var output = new MemoryStream();
@@ -175,7 +176,7 @@ public sealed class ReleaseBaseline
         }
         catch (InvalidDataException e)
         {
-            throw Fail(tag, $"has no {EvaluationReport.FileName} asset, and its {assetName} is not a readable zip ({e.Message})");
+            throw Fail(tag, $"has no {ArtifactNames.Report} asset, and its {assetName} is not a readable zip ({e.Message})");
         }
     }
 }

@@ -1,3 +1,4 @@
+using LoraPipeline.Pipeline;
 using Octokit;
 
 namespace LoraPipeline.Publishing;
@@ -35,7 +36,7 @@ public sealed class ReleasePublisher
     {
         var tag = request.Package.Tag;
         var assets = request.Package.ReleaseAssets();
-        var adapterSha = assets.Single(a => a.Name == AdapterPackage.AdapterWeightsFile).Sha256;
+        var adapterSha = assets.Single(a => a.Name == ArtifactNames.AdapterWeights).Sha256;
         var owner = _settings.Owner;
         var repo = _settings.Name;
 

@@ -7,9 +7,6 @@ namespace LoraPipeline.Publishing;
 /// so <c>sha256sum -c SHA256SUMS</c> verifies a package.</summary>
 public static class Sha256Sums
 {
-    /// <summary>The file name.</summary>
-    public const string FileName = "SHA256SUMS";
-
     /// <summary>Renders lines for <paramref name="files"/> (relative name → lower-case hex SHA-256), sorted by name.</summary>
     public static string Render(IEnumerable<KeyValuePair<string, string>> files)
     {

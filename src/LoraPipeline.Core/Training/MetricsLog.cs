@@ -34,12 +34,12 @@ public static class MetricsLog
     /// <summary>Writes the whole log as JSONL and CSV, atomically.</summary>
     public static void WriteFinal(string directory, IReadOnlyList<StepMetrics> metrics)
     {
-        AtomicFile.WriteAllText(Path.Combine(directory, "metrics.jsonl"), string.Concat(metrics.Select(m => JsonSerializer.Serialize(m, JsonLine) + "\n")));
+        AtomicFile.WriteAllText(Path.Combine(directory, ArtifactNames.TrainMetrics), string.Concat(metrics.Select(m => JsonSerializer.Serialize(m, JsonLine) + "\n")));
         var inv = CultureInfo.InvariantCulture;
         var csv = new StringBuilder("step,loss,learning_rate,grad_norm,tokens,tokens_per_second,validation_loss,elapsed_seconds\n");
         foreach (var m in metrics)
             csv.Append(inv, $"{m.Step},{m.Loss?.ToString("R", inv)},{m.LearningRate.ToString("R", inv)},{m.GradNorm.ToString("R", inv)},{m.Tokens},{m.TokensPerSecond.ToString("0.##", inv)},{m.ValidationLoss?.ToString("R", inv)},{m.ElapsedSeconds.ToString("0.###", inv)}\n");
-        AtomicFile.WriteAllText(Path.Combine(directory, "metrics.csv"), csv.ToString());
+        AtomicFile.WriteAllText(Path.Combine(directory, ArtifactNames.TrainMetricsCsv), csv.ToString());
     }
 
     private static readonly JsonSerializerOptions JsonLine = new(ConfigJson.Options) { WriteIndented = false };

@@ -42,7 +42,7 @@ public sealed class TrainStage : IStage
         {
             throw new StageException($"train: {e.Message}", e);
         }
-        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, "train_summary.json"), JsonSerializer.Serialize(summary, ConfigJson.Options) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, ArtifactNames.TrainSummary), JsonSerializer.Serialize(summary, ConfigJson.Options) + "\n");
         return Task.CompletedTask;
     }
 

@@ -4,6 +4,7 @@ using LoraPipeline.Configuration;
 using LoraPipeline.Data;
 using LoraPipeline.Lora;
 using LoraPipeline.Modeling;
+using LoraPipeline.Pipeline;
 using LoraPipeline.Torch;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -59,7 +60,7 @@ public static class Trainer
         if (validSet.Count == 0) throw new InvalidDataException("the valid split is empty; raise data.valid_ratio");
         var order = new ExampleOrder(trainSet.Count, train.Seed);
         var checkpoints = new TrainingCheckpoints(request.ScratchDirectory);
-        var metricsPath = Path.Combine(request.ScratchDirectory, "metrics.jsonl");
+        var metricsPath = Path.Combine(request.ScratchDirectory, ArtifactNames.TrainMetrics);
 
         var state = train.Resume == ResumeMode.Auto ? checkpoints.RestoreLatest(request.Fingerprint, parameters, optimizer) : null;
         var resumedFrom = state?.Step;
@@ -146,13 +147,13 @@ public static class Trainer
         progress.Stop();
 
         // Outputs: the best adapter (PEFT) with the tokenizer and prompt format it was trained with, the log, the curve.
-        var adapterOutput = Path.Combine(request.OutputDirectory, "adapter");
+        var adapterOutput = Path.Combine(request.OutputDirectory, ArtifactNames.AdapterFolder);
         CopyDirectory(Path.Combine(request.ScratchDirectory, "best"), adapterOutput);
         foreach (var companion in CheckpointConverter.CompanionFiles.Select(f => Path.Combine(request.ModelDirectory, f))
-                     .Append(Path.Combine(request.PrepareDirectory, PromptFormatRecord.FileName)).Where(File.Exists))
+                     .Append(Path.Combine(request.PrepareDirectory, ArtifactNames.PromptFormat)).Where(File.Exists))
             File.Copy(companion, Path.Combine(adapterOutput, Path.GetFileName(companion)), overwrite: true);
         MetricsLog.WriteFinal(request.OutputDirectory, metrics);
-        LossCurvePlot.Write(Path.Combine(request.OutputDirectory, "loss.png"), metrics, $"LoRA r={request.Config.Lora.R} on {request.BaseModelName}");
+        LossCurvePlot.Write(Path.Combine(request.OutputDirectory, ArtifactNames.LossPlot), metrics, $"LoRA r={request.Config.Lora.R} on {request.BaseModelName}");
         var summary = new TrainSummary(state.Step, state.InitialValidationLoss, state.BestValidationLoss, state.BestStep, stoppedEarly, resumedFrom,
             adapter.TrainableParameterCount, trainingSeconds > 0 ? totalTokens / trainingSeconds : 0);
         console.MarkupLineInterpolated(

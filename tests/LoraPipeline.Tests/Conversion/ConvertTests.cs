@@ -106,7 +106,7 @@ public class ConvertTests
         Assert.That(download.ExitCode, Is.EqualTo(0), download.Output);
         var convert = LoraProcess.Run(RepositoryPaths.Root, null, Args("convert"));
         Assert.That(convert.ExitCode, Is.EqualTo(0), convert.Output);
-        Assert.That(File.Exists(Path.Combine(artifacts, "convert", ConversionManifest.FileName)));
+        Assert.That(File.Exists(Path.Combine(artifacts, "convert", ArtifactNames.ConversionManifest)));
         Assert.That(File.Exists(Path.Combine(artifacts, "convert", "tokenizer.json")), "tokenizer files travel with the converted model");
         Assert.That(ModelConfig.Load(Path.Combine(artifacts, "convert")).HiddenSize, Is.EqualTo(128));
 

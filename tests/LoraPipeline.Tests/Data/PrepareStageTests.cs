@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LoraPipeline.Data;
+using LoraPipeline.Pipeline;
 using LoraPipeline.Tests.Support;
 using LoraPipeline.Tokenization;
 
@@ -35,7 +36,7 @@ public class PrepareStageTests
     [Test]
     public void StatsReportNoBrokenInvariantsAndNoLeakage()
     {
-        using var stats = JsonDocument.Parse(File.ReadAllText(Prepared("stats.json")));
+        using var stats = JsonDocument.Parse(File.ReadAllText(Prepared(ArtifactNames.PrepareStats)));
         var root = stats.RootElement;
         Assert.That(root.GetProperty("answer_lost_tokens").GetInt32(), Is.Zero);
         Assert.That(root.GetProperty("missing_final_eos_label").GetInt32(), Is.Zero);
@@ -44,7 +45,7 @@ public class PrepareStageTests
         var splits = root.GetProperty("splits");
         Assert.That(splits.GetProperty("train").GetProperty("examples").GetInt32(), Is.GreaterThan(400));
         Assert.That(splits.GetProperty("test").GetProperty("examples").GetInt32(), Is.GreaterThan(40));
-        Assert.That(File.ReadAllText(Prepared("stats.md")), Does.Contain("| train |"));
+        Assert.That(File.ReadAllText(Prepared(ArtifactNames.PrepareStatsMarkdown)), Does.Contain("| train |"));
     }
 
     [Test]
@@ -70,8 +71,8 @@ public class PrepareStageTests
     [Test]
     public void RefusalShareAndAnswerabilityAreAsConfigured()
     {
-        var train = SplitFiles.ReadLines<SplitRecord>(Prepared("train.jsonl"));
-        using var stats = JsonDocument.Parse(File.ReadAllText(Prepared("stats.json")));
+        var train = SplitFiles.ReadLines<SplitRecord>(Prepared(ArtifactNames.TrainSplit));
+        using var stats = JsonDocument.Parse(File.ReadAllText(Prepared(ArtifactNames.PrepareStats)));
         var trainStats = stats.RootElement.GetProperty("splits").GetProperty("train");
         var removed = trainStats.GetProperty("oracle_removed").GetInt32();
         var withSources = removed + trainStats.GetProperty("answerable").GetInt32();
@@ -87,7 +88,7 @@ public class PrepareStageTests
         var other = _temp.Combine("b");
         foreach (var stage in new[] { "download", "convert", "prepare" })
             Assert.That(LoraProcess.Run(RepositoryPaths.Root, null, Args(stage, other)).ExitCode, Is.EqualTo(0));
-        foreach (var file in new[] { "train.jsonl", "valid.jsonl", "test.jsonl", "train.tokens.jsonl", "test.tokens.jsonl" })
+        foreach (var file in new[] { ArtifactNames.TrainSplit, ArtifactNames.ValidSplit, ArtifactNames.TestSplit, ArtifactNames.TrainTokens, ArtifactNames.TestTokens })
             Assert.That(File.ReadAllBytes(Path.Combine(other, "prepare", file)), Is.EqualTo(File.ReadAllBytes(Prepared(file))), file);
     }
 
@@ -102,7 +103,7 @@ public class PrepareStageTests
         Assert.That(result.ExitCode, Is.EqualTo(1));
         Assert.That(result.StdErr, Does.Contain(Path.Combine(dataset, "qa.jsonl") + ":2: missing field 'answer'"));
         // The failed run left the committed outputs of the good run in place.
-        Assert.That(File.Exists(Prepared("stage.json")));
+        Assert.That(File.Exists(Prepared(ArtifactNames.StageManifest)));
     }
 
     [Test]

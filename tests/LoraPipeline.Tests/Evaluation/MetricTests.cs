@@ -1,4 +1,5 @@
 using LoraPipeline.Evaluation;
+using LoraPipeline.Data;
 
 namespace LoraPipeline.Tests.Evaluation;
 

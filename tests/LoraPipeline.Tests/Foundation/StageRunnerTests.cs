@@ -174,7 +174,7 @@ public class StageRunnerTests
     {
         var graph = new TestGraph(_dataset);
         await graph.RunAllAsync(Run());
-        var manifestBefore = File.ReadAllText(Path.Combine(StageDir("train"), StageManifest.FileName));
+        var manifestBefore = File.ReadAllText(Path.Combine(StageDir("train"), ArtifactNames.StageManifest));
 
         // A kill (no finally blocks run) leaves exactly this behind: a temporary folder with partial
         // outputs and no manifest, a scratch folder, and a lock file whose lock died with the process.
@@ -191,8 +191,8 @@ public class StageRunnerTests
         // Mid-write: the new outputs exist only in a temporary folder; the committed folder is untouched.
         var temp = Directory.EnumerateDirectories(_temp.Combine("artifacts"), ".tmp-train-*").Single();
         Assert.That(File.ReadAllText(Path.Combine(temp, "out.txt")), Is.EqualTo("half"));
-        Assert.That(File.Exists(Path.Combine(temp, StageManifest.FileName)), Is.False);
-        Assert.That(File.ReadAllText(Path.Combine(StageDir("train"), StageManifest.FileName)), Is.EqualTo(manifestBefore));
+        Assert.That(File.Exists(Path.Combine(temp, ArtifactNames.StageManifest)), Is.False);
+        Assert.That(File.ReadAllText(Path.Combine(StageDir("train"), ArtifactNames.StageManifest)), Is.EqualTo(manifestBefore));
         await kill.CancelAsync();
         Assert.That(async () => await running, Throws.InstanceOf<OperationCanceledException>());
 

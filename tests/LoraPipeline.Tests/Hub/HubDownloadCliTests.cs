@@ -1,3 +1,4 @@
+using LoraPipeline.Pipeline;
 using LoraPipeline.Tests.Support;
 
 namespace LoraPipeline.Tests.Hub;
@@ -104,7 +105,7 @@ public sealed class HubStageTests : HubTestBase
         }
 
         var requests = Hub.RequestCount;
-        File.Delete(Temp.Combine("artifacts", "download", "stage.json"));
+        File.Delete(Temp.Combine("artifacts", "download", ArtifactNames.StageManifest));
         var again = LoraProcess.Run(Temp.Path, environment, Args("download"));
         Assert.That(again.ExitCode, Is.Zero, again.Output);
         Assert.That(Hub.RequestCount, Is.EqualTo(requests), "a cached revision is served without any request");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LoraPipeline.Pipeline;
 using LoraPipeline.Tests.Support;
 
 namespace LoraPipeline.Tests.Pipeline;
@@ -31,13 +32,13 @@ public class EndToEndTests
                 [stage, "--config", RepositoryPaths.Combine("configs", "default.yaml"), "--artifacts", artifacts, .. Short]);
             Assert.That(result.ExitCode, Is.EqualTo(0), $"{stage}: {result.Output}");
         }
-        using (var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(artifacts, "evaluate", "report.json"))))
+        using (var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(artifacts, "evaluate", ArtifactNames.Report))))
         {
             var metrics = report.RootElement.GetProperty("metrics");
             Assert.That(metrics.GetProperty("adapter").GetProperty("loss").GetDouble(), Is.LessThan(metrics.GetProperty("base").GetProperty("loss").GetDouble()));
             Assert.That(report.RootElement.GetProperty("gate").GetProperty("passed").GetBoolean(), Is.True);
         }
-        foreach (var file in new[] { "report.md", "predictions.jsonl", "metrics.png", "loss_curves.png" })
+        foreach (var file in new[] { ArtifactNames.ReportMarkdown, ArtifactNames.Predictions, ArtifactNames.MetricsPlot, ArtifactNames.LossCurvesPlot })
             Assert.That(File.Exists(Path.Combine(artifacts, "evaluate", file)), file);
 
         var package = Directory.GetDirectories(Path.Combine(artifacts, "publish")).Single();
@@ -46,14 +47,14 @@ public class EndToEndTests
             "generate", "--model", Path.Combine(artifacts, "convert"), "--adapter", adapter, "--max-new-tokens", "12", "--json",
             "--question", "What is the memory capacity of the ACME-X100?", "--context", "The ACME-X100 has 1 GB of RAM.",
         ];
-        var trained = LoraProcess.Run(RepositoryPaths.Root, null, Ask(Path.Combine(artifacts, "train", "adapter")));
+        var trained = LoraProcess.Run(RepositoryPaths.Root, null, Ask(Path.Combine(artifacts, "train", ArtifactNames.AdapterFolder)));
         var published = LoraProcess.Run(RepositoryPaths.Root, null, Ask(package));
         Assert.That(trained.ExitCode, Is.EqualTo(0), trained.Output);
         Assert.That(published.ExitCode, Is.EqualTo(0), published.Output);
         Assert.That(published.StdOut, Is.EqualTo(trained.StdOut));
         var baseOnly = LoraProcess.Run(RepositoryPaths.Root, null, ["generate", "--model", Path.Combine(artifacts, "convert"), "--max-new-tokens", "12", "--json",
             "--question", "What is the memory capacity of the ACME-X100?", "--context", "The ACME-X100 has 1 GB of RAM.",
-            "--prompt-format", Path.Combine(artifacts, "prepare", "prompt_format.json")]);
+            "--prompt-format", Path.Combine(artifacts, "prepare", ArtifactNames.PromptFormat)]);
         Assert.That(baseOnly.StdOut, Is.Not.EqualTo(trained.StdOut), "the adapter changes the answer");
 
         // A second run of the graph is up to date everywhere.
@@ -73,7 +74,7 @@ public class EndToEndTests
         var failed = LoraProcess.Run(RepositoryPaths.Root, NoGitHub, Args("evaluate"));
         Assert.That(failed.ExitCode, Is.EqualTo(4), failed.Output);
         Assert.That(failed.StdErr, Does.Contain("max_eval_loss"));
-        Assert.That(File.ReadAllText(Path.Combine(artifacts, "evaluate", "report.md")), Does.Contain("Gate: FAILED"));
+        Assert.That(File.ReadAllText(Path.Combine(artifacts, "evaluate", ArtifactNames.ReportMarkdown)), Does.Contain("Gate: FAILED"));
         var again = LoraProcess.Run(RepositoryPaths.Root, NoGitHub, Args("evaluate"));
         Assert.That(again.Output, Does.Contain("up to date"));
         Assert.That(again.ExitCode, Is.EqualTo(4), "a failed gate never turns green by re-running");

@@ -39,7 +39,7 @@ public sealed class PublishArtifacts : IDisposable
 
     public string PublishDirectory => Dir("publish");
 
-    public string AdapterPath => Path.Combine(Dir("train"), "adapter", AdapterPackage.AdapterWeightsFile);
+    public string AdapterPath => Path.Combine(Dir("train"), ArtifactNames.AdapterFolder, ArtifactNames.AdapterWeights);
 
     public string AdapterSha => FileHashing.Sha256File(AdapterPath);
 
@@ -68,7 +68,7 @@ public sealed class PublishArtifacts : IDisposable
     /// <summary>Writes a new adapter (different weights for a different seed) and marks Train as rerun.</summary>
     public void WriteAdapter(int seed)
     {
-        var adapter = Path.Combine(Dir("train"), "adapter");
+        var adapter = Path.Combine(Dir("train"), ArtifactNames.AdapterFolder);
         Directory.CreateDirectory(adapter);
         var generator = new TorchSharp.torch.Generator((ulong)seed);
         var tensors = new List<KeyValuePair<string, Tensor>>();
@@ -79,7 +79,7 @@ public sealed class PublishArtifacts : IDisposable
                 tensors.Add(new($"{prefix}.lora_A.weight", randn([4, 16], generator: generator)));
                 tensors.Add(new($"{prefix}.lora_B.weight", randn([16, 4], generator: generator)));
             }
-        SafetensorsWriter.Save(Path.Combine(adapter, AdapterPackage.AdapterWeightsFile), tensors);
+        SafetensorsWriter.Save(Path.Combine(adapter, ArtifactNames.AdapterWeights), tensors);
         var config = new JsonObject
         {
             ["alpha_pattern"] = new JsonObject(), ["base_model_name_or_path"] = "acme/tiny-llama", ["bias"] = "none",
@@ -88,9 +88,9 @@ public sealed class PublishArtifacts : IDisposable
             ["peft_type"] = "LORA", ["r"] = 4, ["rank_pattern"] = new JsonObject(), ["revision"] = null,
             ["target_modules"] = new JsonArray("q_proj", "v_proj"), ["task_type"] = "CAUSAL_LM", ["use_dora"] = false, ["use_rslora"] = false,
         };
-        File.WriteAllText(Path.Combine(adapter, AdapterPackage.AdapterConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.WriteAllBytes(Path.Combine(Dir("train"), "loss.png"), FakePng(seed));
-        File.WriteAllText(Path.Combine(Dir("train"), "metrics.jsonl"), "{\"step\":1,\"loss\":2.5}\n");
+        File.WriteAllText(Path.Combine(adapter, ArtifactNames.AdapterConfig), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllBytes(Path.Combine(Dir("train"), ArtifactNames.LossPlot), FakePng(seed));
+        File.WriteAllText(Path.Combine(Dir("train"), ArtifactNames.TrainMetrics), "{\"step\":1,\"loss\":2.5}\n");
         Manifest("train");
     }
 
@@ -110,9 +110,9 @@ public sealed class PublishArtifacts : IDisposable
             ["config"] = new JsonObject { ["lora"] = new JsonObject { ["r"] = 4 } },
         };
         Directory.CreateDirectory(Dir("evaluate"));
-        File.WriteAllText(Path.Combine(Dir("evaluate"), "report.json"), report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.WriteAllText(Path.Combine(Dir("evaluate"), "report.md"), $"# Evaluation\n\ngate passed: {passed}\n");
-        File.WriteAllBytes(Path.Combine(Dir("evaluate"), "metrics.png"), FakePng(99));
+        File.WriteAllText(Path.Combine(Dir("evaluate"), ArtifactNames.Report), report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(Dir("evaluate"), ArtifactNames.ReportMarkdown), $"# Evaluation\n\ngate passed: {passed}\n");
+        File.WriteAllBytes(Path.Combine(Dir("evaluate"), ArtifactNames.MetricsPlot), FakePng(99));
         Manifest("evaluate");
     }
 

@@ -29,10 +29,10 @@ public class PublishPackageTests
         var files = Directory.EnumerateFiles(Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal);
         Assert.That(files, Is.EqualTo(new[]
         {
-            "README.md", "SHA256SUMS", "adapter_config.json", "adapter_model.safetensors", "loss.png", "metrics.png",
-            "prompt_format.json", "report.json", "report.md", "tokenizer.json", "tokenizer_config.json",
+            ArtifactNames.ModelCard, ArtifactNames.Checksums, ArtifactNames.AdapterConfig, ArtifactNames.AdapterWeights, ArtifactNames.LossPlot,
+            ArtifactNames.MetricsPlot, ArtifactNames.PromptFormat, ArtifactNames.Report, ArtifactNames.ReportMarkdown, "tokenizer.json", "tokenizer_config.json",
         }));
-        Assert.That(File.ReadAllBytes(Path.Combine(Folder, "adapter_model.safetensors")), Is.EqualTo(File.ReadAllBytes(_artifacts.AdapterPath)));
+        Assert.That(File.ReadAllBytes(Path.Combine(Folder, ArtifactNames.AdapterWeights)), Is.EqualTo(File.ReadAllBytes(_artifacts.AdapterPath)));
         Assert.That(File.ReadAllBytes(Path.Combine(Folder, "tokenizer.json")),
             Is.EqualTo(File.ReadAllBytes(Path.Combine(_artifacts.Dir("convert"), "tokenizer.json"))));
         Assert.That(File.Exists(Path.Combine(Folder, "config.json")), Is.False, "the base model's config.json is not part of an adapter package");
@@ -42,7 +42,7 @@ public class PublishPackageTests
     public async Task ZipHoldsExactlyThePackageFolderAndBothSha256SumsVerify()
     {
         await _artifacts.PublishAsync(NoGitHub);
-        var zipPath = Path.Combine(_artifacts.PublishDirectory, Tag + ".zip");
+        var zipPath = Path.Combine(_artifacts.PublishDirectory, ArtifactNames.PackageZip(Tag));
         using (var zip = ZipFile.OpenRead(zipPath))
         {
             var folderFiles = Directory.EnumerateFiles(Folder).Select(f => $"{Tag}/{Path.GetFileName(f)}").Order(StringComparer.Ordinal);
@@ -59,8 +59,8 @@ public class PublishPackageTests
         // Independent check of both SHA256SUMS files: parse "<64 hex>  <name>" lines by hand and hash with SHA256 directly.
         foreach (var (directory, sumsFile, expectedCount) in new[]
                  {
-                     (_artifacts.PublishDirectory, Path.Combine(_artifacts.PublishDirectory, "SHA256SUMS"), 12),
-                     (Folder, Path.Combine(Folder, "SHA256SUMS"), 10),
+                     (_artifacts.PublishDirectory, Path.Combine(_artifacts.PublishDirectory, ArtifactNames.Checksums), 12),
+                     (Folder, Path.Combine(Folder, ArtifactNames.Checksums), 10),
                  })
         {
             var lines = File.ReadAllLines(sumsFile);
@@ -73,14 +73,14 @@ public class PublishPackageTests
                 Assert.That(line[..64], Is.EqualTo(actual), name);
             }
         }
-        Assert.That(File.ReadAllText(Path.Combine(_artifacts.PublishDirectory, "SHA256SUMS")), Does.Contain($"  {Tag}.zip\n"));
+        Assert.That(File.ReadAllText(Path.Combine(_artifacts.PublishDirectory, ArtifactNames.Checksums)), Does.Contain($"  {ArtifactNames.PackageZip(Tag)}\n"));
     }
 
     [Test]
     public async Task PackageIsByteForByteReproducible()
     {
         await _artifacts.PublishAsync(NoGitHub);
-        var first = File.ReadAllBytes(Path.Combine(_artifacts.PublishDirectory, "SHA256SUMS"));
+        var first = File.ReadAllBytes(Path.Combine(_artifacts.PublishDirectory, ArtifactNames.Checksums));
         using var again = new PublishArtifacts();
         var package = AdapterPackager.Build(PackageSources.FromArtifacts(_artifacts.Artifacts), again.Temp.Combine("out"), _artifacts.Run().Config, Tag);
         Assert.That(File.ReadAllBytes(package.SumsPath), Is.EqualTo(first), "same inputs must give the same zip and files");
@@ -90,7 +90,7 @@ public class PublishPackageTests
     public async Task ModelCardHasHuggingFaceFrontMatterAndTheEvaluationTable()
     {
         await _artifacts.PublishAsync(NoGitHub, "publish.license=mit");
-        var card = File.ReadAllText(Path.Combine(Folder, "README.md"));
+        var card = File.ReadAllText(Path.Combine(Folder, ArtifactNames.ModelCard));
         Assert.That(card, Does.StartWith("---\n"));
         var end = card.IndexOf("\n---\n", 4, StringComparison.Ordinal);
         var yaml = new YamlStream();
@@ -149,12 +149,12 @@ public class PublishPackageTests
     public async Task APackageChangedAfterItWasBuiltIsNotOpenedForRelease()
     {
         await _artifacts.PublishAsync(NoGitHub);
-        var packaged = Path.Combine(Folder, "adapter_model.safetensors");
+        var packaged = Path.Combine(Folder, ArtifactNames.AdapterWeights);
         var bytes = File.ReadAllBytes(packaged);
         bytes[^1] ^= 0xFF;
         File.WriteAllBytes(packaged, bytes);
         var e = Assert.Throws<PublishException>(() => AdapterPackage.Open(_artifacts.PublishDirectory, Tag));
-        Assert.That(e!.Message, Does.Contain($"{Tag}/adapter_model.safetensors"));
+        Assert.That(e!.Message, Does.Contain($"{Tag}/{ArtifactNames.AdapterWeights}"));
     }
 
     [Test]
@@ -164,7 +164,7 @@ public class PublishPackageTests
         Assert.That(_artifacts.Console, Does.Contain("GitHub release skipped: GITHUB_TOKEN is not set"));
         Assert.That(await _artifacts.PublishAsync(PublishArtifacts.Environment("t", null, null)), Is.EqualTo(StageOutcome.UpToDate));
         Assert.That(_artifacts.Console, Does.Contain("GitHub release skipped: no repository is configured"));
-        Assert.That(File.Exists(Path.Combine(_artifacts.PublishDirectory, Tag + ".zip")), Is.True);
+        Assert.That(File.Exists(Path.Combine(_artifacts.PublishDirectory, ArtifactNames.PackageZip(Tag))), Is.True);
     }
 
     [Test]

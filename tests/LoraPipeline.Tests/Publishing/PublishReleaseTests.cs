@@ -12,7 +12,10 @@ public class PublishReleaseTests : FakeGitHubTestBase
     private const string TokenValue = "ghp_TESTTOKEN0123456789abcdefSECRET";
 
     protected override string Token => TokenValue;
-    private static readonly string[] AssetNames = [$"{Tag}.zip", "README.md", "SHA256SUMS", "adapter_config.json", "adapter_model.safetensors", "report.json"];
+    private static readonly string[] AssetNames = [
+        ArtifactNames.PackageZip(Tag), ArtifactNames.ModelCard, ArtifactNames.Checksums, ArtifactNames.AdapterConfig, ArtifactNames.AdapterWeights,
+        ArtifactNames.Report,
+    ];
 
     private Func<string, string?> Env(string token = TokenValue) => PublishArtifacts.Environment(token, GitHub.ApiUrl);
 
@@ -24,7 +27,7 @@ public class PublishReleaseTests : FakeGitHubTestBase
         return GitHub.Releases[0];
     }
 
-    private string Local(string asset) => asset is "SHA256SUMS" || asset.EndsWith(".zip")
+    private string Local(string asset) => asset is ArtifactNames.Checksums || asset.EndsWith(ArtifactNames.ZipExtension)
         ? Path.Combine(Artifacts.PublishDirectory, asset)
         : Path.Combine(Artifacts.PublishDirectory, Tag, asset);
 
@@ -46,7 +49,7 @@ public class PublishReleaseTests : FakeGitHubTestBase
         Assert.That(release.Prerelease, Is.False);
         Assert.That(release.Repository, Is.EqualTo(PublishArtifacts.Repository));
         AssertAssetsEqualLocalFiles(release);
-        Assert.That(release.Assets.Single(a => a.Name.EndsWith(".zip")).ContentType, Is.EqualTo("application/zip"));
+        Assert.That(release.Assets.Single(a => a.Name.EndsWith(ArtifactNames.ZipExtension)).ContentType, Is.EqualTo("application/zip"));
 
         Assert.That(release.Body, Does.Contain("**Gate: passed**"));
         Assert.That(release.Body, Does.Contain("| exact_match | 10 | 55 | +45 |"));
@@ -92,17 +95,17 @@ public class PublishReleaseTests : FakeGitHubTestBase
         var release = SingleRelease();
         AssertAssetsEqualLocalFiles(release);
         var after = release.Assets.ToDictionary(a => a.Name, a => a.Id);
-        Assert.That(after["adapter_model.safetensors"], Is.EqualTo(before["adapter_model.safetensors"]));
-        Assert.That(after["adapter_config.json"], Is.EqualTo(before["adapter_config.json"]));
-        foreach (var changed in new[] { "README.md", "SHA256SUMS", $"{Tag}.zip" })
+        Assert.That(after[ArtifactNames.AdapterWeights], Is.EqualTo(before[ArtifactNames.AdapterWeights]));
+        Assert.That(after[ArtifactNames.AdapterConfig], Is.EqualTo(before[ArtifactNames.AdapterConfig]));
+        foreach (var changed in new[] { ArtifactNames.ModelCard, ArtifactNames.Checksums, ArtifactNames.PackageZip(Tag) })
             Assert.That(after[changed], Is.Not.EqualTo(before[changed]), changed);
         var requests = GitHub.Requests;
         Assert.That(requests.Count(r => r.Method == "DELETE"), Is.EqualTo(3));
         Assert.That(requests.Count(r => r.IsUpload), Is.EqualTo(3));
         Assert.That(requests.Count(r => r.Method == "PATCH"), Is.EqualTo(1), "the notes record the new hashes");
         Assert.That(requests.Count(r => r.Method == "POST" && !r.IsUpload), Is.Zero, "no second release");
-        Assert.That(ReleaseManifest.Parse(release.Body)!.Assets["README.md"].Sha256,
-            Is.EqualTo(FileHashing.Sha256File(Local("README.md"))));
+        Assert.That(ReleaseManifest.Parse(release.Body)!.Assets[ArtifactNames.ModelCard].Sha256,
+            Is.EqualTo(FileHashing.Sha256File(Local(ArtifactNames.ModelCard))));
     }
 
     [Test]
@@ -110,7 +113,7 @@ public class PublishReleaseTests : FakeGitHubTestBase
     {
         await Publish();
         var release = SingleRelease();
-        release.Assets.RemoveAll(a => a.Name == "report.json"); // as published before report.json was an asset of its own
+        release.Assets.RemoveAll(a => a.Name == ArtifactNames.Report); // as published before report.json was an asset of its own
         GitHub.ClearRequests();
         Assert.That(await Publish(), Is.EqualTo(StageOutcome.UpToDate));
         AssertAssetsEqualLocalFiles(SingleRelease());
@@ -122,7 +125,7 @@ public class PublishReleaseTests : FakeGitHubTestBase
     public async Task AnAssetChangedOnTheServerIsReplaced()
     {
         await Publish();
-        var asset = SingleRelease().Assets.Single(a => a.Name == "adapter_config.json");
+        var asset = SingleRelease().Assets.Single(a => a.Name == ArtifactNames.AdapterConfig);
         asset.Content = [.. asset.Content.Take(asset.Content.Length - 1)]; // an interrupted earlier upload, for example
         GitHub.ClearRequests();
         await Publish();

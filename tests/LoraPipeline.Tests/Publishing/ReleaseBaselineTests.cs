@@ -40,7 +40,7 @@ public class ReleaseBaselineTests : FakeGitHubTestBase
         GitHub.ClearRequests();
 
         var report = await Fetch($"release:{Tag}");
-        var local = Path.Combine(Artifacts.PublishDirectory, Tag, "report.json");
+        var local = Path.Combine(Artifacts.PublishDirectory, Tag, ArtifactNames.Report);
         Assert.That(report.Content, Is.EqualTo(File.ReadAllBytes(local)));
         Assert.That(report.Sha256, Is.EqualTo(FileHashing.Sha256File(local)));
         Assert.That(report.Source, Is.EqualTo("asset report.json"));
@@ -71,12 +71,12 @@ public class ReleaseBaselineTests : FakeGitHubTestBase
     public async Task LatestIsTheNewestNonDraftRelease()
     {
         var old = GitHub.AddRelease(PublishArtifacts.Repository, "adapter-v0.1.0", "notes");
-        GitHub.AddAsset(old, "report.json", Report(2.0, 30));
+        GitHub.AddAsset(old, ArtifactNames.Report, Report(2.0, 30));
         var current = GitHub.AddRelease(PublishArtifacts.Repository, "adapter-v0.2.0", "notes");
-        GitHub.AddAsset(current, "report.json", Report(1.5, 40));
+        GitHub.AddAsset(current, ArtifactNames.Report, Report(1.5, 40));
         var draft = GitHub.AddRelease(PublishArtifacts.Repository, "adapter-v0.3.0", "notes", draft: true);
-        GitHub.AddAsset(draft, "report.json", Report(9.0, 0));
-        GitHub.AddAsset(GitHub.AddRelease("acme/other", "adapter-v9.0.0", "notes"), "report.json", Report(0.1, 99));
+        GitHub.AddAsset(draft, ArtifactNames.Report, Report(9.0, 0));
+        GitHub.AddAsset(GitHub.AddRelease("acme/other", "adapter-v9.0.0", "notes"), ArtifactNames.Report, Report(0.1, 99));
 
         var report = await Fetch("release:latest");
         Assert.That(report.Tag, Is.EqualTo("adapter-v0.2.0"));
@@ -91,13 +91,13 @@ public class ReleaseBaselineTests : FakeGitHubTestBase
         using var zip = new MemoryStream();
         using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
         {
-            foreach (var (name, content) in new[] { ($"{Tag}/README.md", "card"u8.ToArray()), ($"{Tag}/report.json", Report(1.75, 35)) })
+            foreach (var (name, content) in new[] { ($"{Tag}/README.md", "card"u8.ToArray()), ($"{Tag}/{ArtifactNames.Report}", Report(1.75, 35)) })
             {
                 using var entry = archive.CreateEntry(name).Open();
                 entry.Write(content);
             }
         }
-        GitHub.AddAsset(release, $"{Tag}.zip", zip.ToArray());
+        GitHub.AddAsset(release, ArtifactNames.PackageZip(Tag), zip.ToArray());
 
         var report = await Fetch($"release:{Tag}");
         Assert.That(report.Source, Is.EqualTo($"{Tag}/report.json in asset {Tag}.zip"));
@@ -136,7 +136,7 @@ public class ReleaseBaselineTests : FakeGitHubTestBase
     [Test]
     public async Task ARejectedTokenIsAClearErrorThatNeverHoldsTheToken()
     {
-        GitHub.AddAsset(GitHub.AddRelease(PublishArtifacts.Repository, Tag, "notes"), "report.json", Report(1.0, 50));
+        GitHub.AddAsset(GitHub.AddRelease(PublishArtifacts.Repository, Tag, "notes"), ArtifactNames.Report, Report(1.0, 50));
         GitHub.EchoCredentialsOn401 = true;
         const string wrong = "ghp_WRONGBASELINE_neverprinted";
         var e = Assert.ThrowsAsync<PublishException>(() => Fetch($"release:{Tag}", Env(token: wrong)));
@@ -159,13 +159,13 @@ public class ReleaseBaselineTests : FakeGitHubTestBase
         var missing = Assert.ThrowsAsync<PublishException>(() => Evaluate(Env(), "release:adapter-v4.0.4"));
         Assert.That(missing!.Message, Does.Contain("adapter-v4.0.4").And.Contain(PublishArtifacts.Repository));
 
-        GitHub.AddAsset(GitHub.AddRelease(PublishArtifacts.Repository, Tag, "notes"), "report.json", "{ not json"u8.ToArray());
+        GitHub.AddAsset(GitHub.AddRelease(PublishArtifacts.Repository, Tag, "notes"), ArtifactNames.Report, "{ not json"u8.ToArray());
         var unreadable = Assert.ThrowsAsync<StageException>(() => Evaluate(Env(), $"release:{Tag}"));
         Assert.That(unreadable!.Message, Does.Contain(Tag).And.Contain("not valid JSON"));
 
         foreach (var text in new[] { noToken.ToString(), missing.ToString(), unreadable.ToString(), Artifacts.Console })
             Assert.That(text, Does.Not.Contain(Token));
-        Assert.That(Directory.Exists(Artifacts.Dir("evaluate")) && File.Exists(Path.Combine(Artifacts.Dir("evaluate"), "baseline.json")), Is.False,
+        Assert.That(Directory.Exists(Artifacts.Dir("evaluate")) && File.Exists(Path.Combine(Artifacts.Dir("evaluate"), ArtifactNames.Baseline)), Is.False,
             "nothing is committed for a failed run");
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LoraPipeline.Pipeline;
 using LoraPipeline.Tests.Support;
 using LoraPipeline.Training;
 
@@ -49,10 +50,10 @@ public class TrainStageTests
         return target;
     }
 
-    private static byte[] Adapter(string artifacts) => File.ReadAllBytes(Path.Combine(artifacts, "train", "adapter", "adapter_model.safetensors"));
+    private static byte[] Adapter(string artifacts) => File.ReadAllBytes(Path.Combine(artifacts, "train", ArtifactNames.AdapterFolder, ArtifactNames.AdapterWeights));
 
     private static List<(int Step, double? Loss, double? Validation)> Losses(string artifacts) =>
-        MetricsLog.Read(Path.Combine(artifacts, "train", "metrics.jsonl")).Select(m => (m.Step, m.Loss, m.ValidationLoss)).ToList();
+        MetricsLog.Read(Path.Combine(artifacts, "train", ArtifactNames.TrainMetrics)).Select(m => (m.Step, m.Loss, m.ValidationLoss)).ToList();
 
     private static string _reference = "";
 
@@ -69,13 +70,17 @@ public class TrainStageTests
     public void TrainingLowersValidationLossAndWritesItsOutputs()
     {
         var artifacts = Reference();
-        var metrics = MetricsLog.Read(Path.Combine(artifacts, "train", "metrics.jsonl"));
+        var metrics = MetricsLog.Read(Path.Combine(artifacts, "train", ArtifactNames.TrainMetrics));
         var initial = metrics.First(m => m.Step == 0).ValidationLoss!.Value;
         var best = metrics.Where(m => m.ValidationLoss is not null).Min(m => m.ValidationLoss!.Value);
         TestContext.Out.WriteLine($"validation loss {initial:0.0000} at step 0 -> {best:0.0000}");
         Assert.That(best, Is.LessThan(initial - 0.05));
         Assert.That(metrics.Select(m => m.Step), Is.EqualTo(Enumerable.Range(0, 13)));
-        foreach (var file in new[] { "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "metrics.csv", "loss.png", "train_summary.json" })
+        foreach (var file in new[]
+                 {
+                     Path.Combine(ArtifactNames.AdapterFolder, ArtifactNames.AdapterConfig), Path.Combine(ArtifactNames.AdapterFolder, ArtifactNames.AdapterWeights),
+                     ArtifactNames.TrainMetricsCsv, ArtifactNames.LossPlot, ArtifactNames.TrainSummary,
+                 })
             Assert.That(File.Exists(Path.Combine(artifacts, "train", file)), file);
     }
 
@@ -102,7 +107,7 @@ public class TrainStageTests
             process.Kill(entireProcessTree: true); // SIGKILL: no cleanup runs
             process.WaitForExit();
         }
-        Assert.That(File.Exists(Path.Combine(artifacts, "train", "stage.json")), Is.False, "a killed stage commits nothing");
+        Assert.That(File.Exists(Path.Combine(artifacts, "train", ArtifactNames.StageManifest)), Is.False, "a killed stage commits nothing");
         var resumed = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", artifacts));
         Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.Output);
         Assert.That(resumed.Output, Does.Contain("resumed from step"));

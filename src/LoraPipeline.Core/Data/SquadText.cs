@@ -1,8 +1,8 @@
 using System.Text;
 
-namespace LoraPipeline.Evaluation;
+namespace LoraPipeline.Data;
 
-/// <summary>The SQuAD answer normalisation: lower-case, strip ASCII punctuation, drop the articles a/an/the as words, collapse whitespace.</summary>
+/// <summary>The SQuAD answer normalisation: lower-case, strip ASCII punctuation, drop the articles a/an/the as words, collapse whitespace. Used by Prepare (leaked-question check) and Evaluate (answer metrics).</summary>
 public static class SquadText
 {
     private static readonly HashSet<string> Articles = ["a", "an", "the"];
