@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LoraPipeline.Configuration;
 using LoraPipeline.Data;
+using LoraPipeline.GitHub;
 using LoraPipeline.Lora;
 using LoraPipeline.Modeling;
 using LoraPipeline.Pipeline;
@@ -19,7 +20,7 @@ namespace LoraPipeline.Evaluation;
 /// recorded in the committed report and makes the command exit non-zero (also when the stage is up to date).
 /// <para>
 /// <c>eval.baseline</c> is a path to a <c>report.json</c> (its content is part of the fingerprint) or <c>release:TAG</c> /
-/// <c>release:latest</c>, fetched through <see cref="Publishing.ReleaseBaseline"/> when the stage runs, before any model is loaded. For a
+/// <c>release:latest</c>, fetched through <see cref="GitHub.ReleaseBaseline"/> when the stage runs, before any model is loaded. For a
 /// release the fingerprint covers the literal value (<c>release:latest</c>), not the fetched file: an up-to-date stage keeps the
 /// verdict against the report it fetched when it ran, and does not ask GitHub again. What it was compared with is recorded: the
 /// fetched file is kept as <c>baseline.json</c>, and every <c>baseline.*</c> check names the release tag and the file's SHA-256.
@@ -49,7 +50,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
 
     /// <inheritdoc />
     public IEnumerable<string> InputFiles(StageInputs inputs) =>
-        inputs.Config.Eval.Baseline is { } baseline && !Publishing.ReleaseBaseline.IsRelease(baseline)
+        inputs.Config.Eval.Baseline is { } baseline && !GitHub.ReleaseBaseline.IsRelease(baseline)
             ? [Path.GetFullPath(Path.Combine(inputs.BaseDirectory, baseline))]
             : [];
 
@@ -100,7 +101,7 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
             RagMetrics.IsRefusal(adapterAnswers[i], refusal) ? null : RagMetrics.IsGrounded(adapterAnswers[i], r.Context))).ToList();
         var report = new EvaluationReport
         {
-            Gate = new GateSection(verdict.Passed, verdict.Reasons, verdict.Checks, FileHashing.Sha256File(Path.Combine(adapterDirectory, ArtifactNames.AdapterWeights))),
+            Gate = verdict with { AdapterSha256 = FileHashing.Sha256File(Path.Combine(adapterDirectory, ArtifactNames.AdapterWeights)) },
             Metrics = new() { ["base"] = baseMetrics, ["adapter"] = adapterMetrics },
             Model = new() { ["source"] = config.Model.Source, ["revision"] = config.Model.Revision },
             Dataset = config.Data.Examples ?? config.Data.Dataset,
@@ -133,8 +134,8 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
         if (context.Config.Eval.Baseline is not { } baseline) return (null, null);
         try
         {
-            if (!Publishing.ReleaseBaseline.IsRelease(baseline)) return (Gate.ReadBaseline(context.Resolve(baseline)), null);
-            var report = await Publishing.ReleaseBaseline.FetchAsync(baseline, context.Config.Publish, _environment, cancellationToken).ConfigureAwait(false);
+            if (!GitHub.ReleaseBaseline.IsRelease(baseline)) return (Gate.ReadBaseline(context.Resolve(baseline)), null);
+            var report = await GitHub.ReleaseBaseline.FetchAsync(baseline, context.Config.Publish, _environment, cancellationToken).ConfigureAwait(false);
             var metrics = Gate.ParseBaseline(System.Text.Encoding.UTF8.GetString(report.Content), $"report.json of release {report.Tag} of {report.Repository} ({report.Source})");
             AtomicFile.Write(Path.Combine(context.OutputDirectory, ArtifactNames.Baseline), output => output.Write(report.Content));
             context.Console.MarkupLineInterpolated($"evaluate: baseline {baseline}: {report.Describe()}");
@@ -173,10 +174,16 @@ public sealed class EvaluateStage : IStage, IStageFollowUp
     public static void EnsurePassed(string stageDirectory)
     {
         var path = Path.Combine(stageDirectory, ArtifactNames.Report);
-        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
-        var gate = document.RootElement.GetProperty("gate");
-        if (gate.GetProperty("passed").GetBoolean()) return;
-        var reasons = gate.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()).ToList();
-        throw new GateFailedException($"the evaluation gate failed ({path}):\n  " + string.Join("\n  ", reasons));
+        GateVerdict gate;
+        try
+        {
+            gate = EvaluationReport.Read(path).RequireGate(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StageException($"evaluate: {e.Message}", e);
+        }
+        if (gate.Passed) return;
+        throw new GateFailedException($"the evaluation gate failed ({path}):\n  " + string.Join("\n  ", gate.Reasons));
     }
 }

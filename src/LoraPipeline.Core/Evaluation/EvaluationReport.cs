@@ -7,34 +7,78 @@ using LoraPipeline.Pipeline;
 
 namespace LoraPipeline.Evaluation;
 
-/// <summary>The gate section of <c>report.json</c>; Publish checks <see cref="AdapterSha256"/> against the adapter it ships.</summary>
-/// <param name="Passed">Verdict.</param>
-/// <param name="Reasons">Why it failed.</param>
-/// <param name="Checks">Every check.</param>
-/// <param name="AdapterSha256">SHA-256 of the evaluated <c>adapter_model.safetensors</c>.</param>
-public sealed record GateSection(bool Passed, IReadOnlyList<string> Reasons, IReadOnlyList<GateCheck> Checks, string AdapterSha256);
-
-/// <summary><c>report.json</c> and <c>report.md</c>.</summary>
+/// <summary>
+/// <c>report.json</c>, the Evaluate stage's contract with everything downstream: written here (<see cref="ToJson"/>), and read
+/// back through <see cref="Read"/>/<see cref="Parse"/> by the stage's own gate check, Publish and a later run's baseline
+/// (which may be a release's report written by an older version: only <c>metrics.adapter</c> is required to read one).
+/// Also renders <c>report.md</c>.
+/// </summary>
 public sealed class EvaluationReport
 {
-    /// <summary>Gate verdict.</summary>
-    public required GateSection Gate { get; init; }
+    /// <summary>Gate verdict; null only in a report that has none (an old or hand-written baseline).</summary>
+    public GateVerdict? Gate { get; init; }
     /// <summary>Metrics: <c>base</c> and <c>adapter</c>.</summary>
     public required Dictionary<string, Dictionary<string, double>> Metrics { get; init; }
     /// <summary>Base model source and revision.</summary>
-    public required Dictionary<string, string?> Model { get; init; }
+    public Dictionary<string, string?> Model { get; init; } = [];
     /// <summary>Dataset folder or examples file.</summary>
-    public required string Dataset { get; init; }
+    public string Dataset { get; init; } = "unknown";
     /// <summary>Test examples evaluated.</summary>
-    public required int Examples { get; init; }
+    public int Examples { get; init; }
     /// <summary>Prompt format.</summary>
-    public required string PromptFormat { get; init; }
+    public string PromptFormat { get; init; } = "unknown";
     /// <summary>The evaluated config sections (lora, train, eval).</summary>
-    public required Dictionary<string, object> Config { get; init; }
+    public Dictionary<string, object> Config { get; init; } = [];
     /// <summary>Fingerprints of the stages the evaluation read.</summary>
-    public required Dictionary<string, string> Fingerprints { get; init; }
+    public Dictionary<string, string> Fingerprints { get; init; } = [];
     /// <summary>Wall time of the evaluation in seconds.</summary>
     public double DurationSeconds { get; init; }
+
+    /// <summary>The base model's measured metrics (unmeasured ones, null in the JSON, left out).</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, double> BaseMetrics => Measured("base");
+
+    /// <summary>The adapter's measured metrics (unmeasured ones left out).</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, double> AdapterMetrics => Measured("adapter");
+
+    /// <summary>The base model source (<c>hf:org/name</c>, a folder or <c>builtin:tiny-llama</c>), or <c>unknown</c>.</summary>
+    [JsonIgnore]
+    public string ModelSource => Model.GetValueOrDefault("source") ?? "unknown";
+
+    /// <summary>The resolved base model revision, or null.</summary>
+    [JsonIgnore]
+    public string? ModelRevision => Model.GetValueOrDefault("revision");
+
+    private Dictionary<string, double> Measured(string who) =>
+        (Metrics.GetValueOrDefault(who) ?? []).Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+
+    /// <summary>Reads <paramref name="path"/>; throws <see cref="InvalidDataException"/> naming the file and what is wrong.</summary>
+    public static EvaluationReport Read(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidDataException($"{path} does not exist");
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses report JSON; <paramref name="source"/> names it in errors (a path, or a release and asset).</summary>
+    public static EvaluationReport Parse(string json, string source)
+    {
+        EvaluationReport? report;
+        try
+        {
+            report = JsonSerializer.Deserialize<EvaluationReport>(json, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source} is not valid JSON for a report ({e.Message})", e);
+        }
+        if (report?.Metrics is null || !report.Metrics.ContainsKey("adapter"))
+            throw new InvalidDataException($"{source} has no metrics.adapter object");
+        return report;
+    }
+
+    /// <summary>The gate verdict; throws <see cref="InvalidDataException"/> naming <paramref name="source"/> when the report has none.</summary>
+    public GateVerdict RequireGate(string source) => Gate ?? throw new InvalidDataException($"{source} has no gate verdict; run Evaluate again");
 
     // A metric without examples to measure it on (refusal accuracy with no unanswerable question) is NaN
     // in memory and null in the JSON, which has no NaN; readers treat null as "not measured".
@@ -62,9 +106,10 @@ public sealed class EvaluationReport
         var sb = new StringBuilder();
         sb.Append("# Evaluation report\n\n");
         sb.Append(inv, $"Base model `{Model["source"]}` · dataset `{Dataset}` · {Examples} test examples · prompt format `{PromptFormat}`\n\n");
-        sb.Append(Gate.Passed ? "## Gate: PASSED\n\n" : "## Gate: FAILED\n\n");
-        foreach (var check in Gate.Checks) sb.Append(inv, $"- {(check.Passed ? "pass" : "**FAIL**")} `{check.Name}`: {check.Detail}\n");
-        if (Gate.Checks.Count == 0) sb.Append("- no thresholds configured\n");
+        var gate = RequireGate(ArtifactNames.Report);
+        sb.Append(gate.Passed ? "## Gate: PASSED\n\n" : "## Gate: FAILED\n\n");
+        foreach (var check in gate.Checks) sb.Append(inv, $"- {(check.Passed ? "pass" : "**FAIL**")} `{check.Name}`: {check.Detail}\n");
+        if (gate.Checks.Count == 0) sb.Append("- no thresholds configured\n");
         sb.Append("\n| metric | base | base + adapter | change |\n| --- | ---: | ---: | ---: |\n");
         foreach (var (name, adapterValue) in Metrics["adapter"])
         {

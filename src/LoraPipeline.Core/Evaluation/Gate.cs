@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using LoraPipeline.Configuration;
 
 namespace LoraPipeline.Evaluation;
@@ -71,7 +70,7 @@ public static class Gate
                     + (baselineSource is null ? "" : $" (baseline: {baselineSource})")));
             }
         }
-        return new GateVerdict(checks.All(c => c.Passed), checks);
+        return GateVerdict.From(checks);
     }
 
     /// <summary>Reads the adapter metrics of a baseline <c>report.json</c>; throws <see cref="InvalidDataException"/> naming the file when unusable.</summary>
@@ -81,25 +80,17 @@ public static class Gate
         return ParseBaseline(File.ReadAllText(path), path);
     }
 
-    /// <summary>Reads the adapter metrics (<c>metrics.adapter</c>) of a baseline report's JSON text; throws
+    /// <summary>The adapter metrics (<c>metrics.adapter</c>) of a baseline report's JSON text; throws
     /// <see cref="InvalidDataException"/> naming <paramref name="source"/> (a path, or a release and asset) when unusable.</summary>
     public static IReadOnlyDictionary<string, double> ParseBaseline(string json, string source)
     {
         try
         {
-            using var document = JsonDocument.Parse(json);
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("metrics", out var metrics)
-                || metrics.ValueKind != JsonValueKind.Object || !metrics.TryGetProperty("adapter", out var adapter)
-                || adapter.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"eval.baseline: {source} has no metrics.adapter object");
-            var result = new Dictionary<string, double>();
-            foreach (var property in adapter.EnumerateObject())
-                if (property.Value.ValueKind == JsonValueKind.Number) result[property.Name] = property.Value.GetDouble();
-            return result;
+            return EvaluationReport.Parse(json, source).AdapterMetrics;
         }
-        catch (JsonException e)
+        catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"eval.baseline: {source} is not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"eval.baseline: {e.Message}", e);
         }
     }
 }

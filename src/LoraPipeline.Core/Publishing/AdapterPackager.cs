@@ -1,8 +1,9 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
 using LoraPipeline.Data;
+using LoraPipeline.Evaluation;
 using LoraPipeline.Pipeline;
 
 namespace LoraPipeline.Publishing;
@@ -39,9 +40,9 @@ public static class AdapterPackager
                 throw new PublishException($"{required} is missing; run `./build.sh --target=Train` first");
 
         var reportPath = Path.Combine(sources.EvaluateDirectory, ArtifactNames.Report);
-        var report = EvaluationReport.Read(reportPath);
+        var report = PublishGate.ReadReport(reportPath);
         var adapterSha = FileHashing.Sha256File(adapterWeights);
-        GateCheck.Require(report, adapterSha, reportPath, adapterWeights);
+        PublishGate.Require(report, adapterSha, reportPath, adapterWeights);
 
         var folder = Path.Combine(publishDirectory, tag);
         Directory.CreateDirectory(folder);

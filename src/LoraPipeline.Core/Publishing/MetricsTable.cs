@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using LoraPipeline.Evaluation;
 
 namespace LoraPipeline.Publishing;
 
@@ -34,8 +35,9 @@ public static class MetricsTable
     }
 
     /// <summary>The gate verdict as one Markdown line.</summary>
-    public static string Verdict(GateVerdict gate)
+    public static string Verdict(GateVerdict? gate)
     {
+        if (gate is null) return "**Gate: no verdict recorded**";
         var reasons = gate.Reasons.Count == 0 ? "" : " — " + string.Join("; ", gate.Reasons);
         return (gate.Passed ? "**Gate: passed**" : "**Gate: FAILED**") + reasons;
     }

@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
+using LoraPipeline.Evaluation;
 
 namespace LoraPipeline.Publishing;
 
@@ -63,7 +64,7 @@ public static class ModelCard
         text.Append("## Evaluation\n\nHoldout split, base model vs base model + this adapter.\n\n")
             .Append(MetricsTable.Render(report)).Append('\n')
             .Append(MetricsTable.Verdict(report.Gate)).Append('\n');
-        if (report.Gate.AdapterSha256 is { } sha)
+        if (report.Gate?.AdapterSha256 is { } sha)
             text.Append("\nEvaluated adapter: `adapter_model.safetensors` sha256 `").Append(sha).Append("`.\n");
         text.Append('\n');
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using LoraPipeline.Configuration;
+using LoraPipeline.Evaluation;
 
 namespace LoraPipeline.Publishing;
 

@@ -1,4 +1,6 @@
 using LoraPipeline.Configuration;
+using LoraPipeline.Evaluation;
+using LoraPipeline.GitHub;
 using LoraPipeline.Pipeline;
 using Spectre.Console;
 
@@ -49,8 +51,8 @@ public sealed class PublishStage : IStage, IStageFollowUp
         var package = AdapterPackage.Open(stageDirectory, tag);
         var reportPath = Path.Combine(package.FolderPath, ArtifactNames.Report);
         var adapterPath = Path.Combine(package.FolderPath, ArtifactNames.AdapterWeights);
-        var report = EvaluationReport.Read(reportPath);
-        GateCheck.Require(report, Pipeline.FileHashing.Sha256File(adapterPath), reportPath, adapterPath);
+        var report = PublishGate.ReadReport(reportPath);
+        PublishGate.Require(report, Pipeline.FileHashing.Sha256File(adapterPath), reportPath, adapterPath);
 
         var settings = GitHubSettings.Resolve(options, _environment, out var skipReason);
         if (settings is null)

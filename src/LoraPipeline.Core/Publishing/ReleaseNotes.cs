@@ -1,4 +1,5 @@
 using System.Text;
+using LoraPipeline.Evaluation;
 
 namespace LoraPipeline.Publishing;
 

@@ -1,3 +1,5 @@
+using LoraPipeline.Evaluation;
+using LoraPipeline.GitHub;
 using LoraPipeline.Pipeline;
 using Octokit;
 

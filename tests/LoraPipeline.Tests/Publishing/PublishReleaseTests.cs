@@ -1,3 +1,4 @@
+using LoraPipeline.GitHub;
 using LoraPipeline.Pipeline;
 using LoraPipeline.Publishing;
 using LoraPipeline.Tests.Support;
@@ -188,7 +189,7 @@ public class PublishReleaseTests : FakeGitHubTestBase
     public async Task A401IsAnsweredWithAClearErrorThatHoldsNoToken()
     {
         GitHub.EchoCredentialsOn401 = true;
-        var e = Assert.ThrowsAsync<PublishException>(() => Artifacts.PublishAsync(Env("ghp_WRONGTOKEN_shouldneverbeprinted")));
+        var e = Assert.ThrowsAsync<GitHubException>(() => Artifacts.PublishAsync(Env("ghp_WRONGTOKEN_shouldneverbeprinted")));
         Assert.That(e!.Message, Does.Contain("401 Unauthorized").And.Contain("GITHUB_TOKEN").And.Contain(PublishArtifacts.Repository));
         foreach (var text in new[] { e.Message, e.ToString(), Artifacts.Console })
             Assert.That(text, Does.Not.Contain("ghp_WRONGTOKEN_shouldneverbeprinted"));
@@ -203,7 +204,7 @@ public class PublishReleaseTests : FakeGitHubTestBase
             message = "Validation Failed",
             errors = new[] { new { resource = "Release", code = "invalid", field = "target_commitish" } },
         });
-        var e = Assert.ThrowsAsync<PublishException>(() => Publish());
+        var e = Assert.ThrowsAsync<GitHubException>(() => Publish());
         Assert.That(e!.Message, Does.Contain("422").And.Contain("create release adapter-v0.1.0").And.Contain("Release target_commitish invalid"));
         Assert.That(GitHub.Releases, Is.Empty);
     }

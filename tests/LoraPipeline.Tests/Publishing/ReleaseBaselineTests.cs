@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using LoraPipeline.Configuration;
 using LoraPipeline.Evaluation;
+using LoraPipeline.GitHub;
 using LoraPipeline.Pipeline;
 using LoraPipeline.Publishing;
 using LoraPipeline.Tests.Support;
@@ -105,17 +106,17 @@ public class ReleaseBaselineTests : FakeGitHubTestBase
 
         var empty = GitHub.AddRelease(PublishArtifacts.Repository, "adapter-v0.0.1", "notes");
         GitHub.AddAsset(empty, "notes.txt", "hello"u8.ToArray());
-        var e = Assert.ThrowsAsync<PublishException>(() => Fetch("release:adapter-v0.0.1"));
+        var e = Assert.ThrowsAsync<GitHubException>(() => Fetch("release:adapter-v0.0.1"));
         Assert.That(e!.Message, Does.Contain("adapter-v0.0.1").And.Contain(PublishArtifacts.Repository).And.Contain("neither a report.json asset"));
     }
 
     [Test]
     public void AMissingReleaseFailsClosedNamingTheTagAndTheRepository()
     {
-        var e = Assert.ThrowsAsync<PublishException>(() => Fetch("release:adapter-v7.7.7"));
+        var e = Assert.ThrowsAsync<GitHubException>(() => Fetch("release:adapter-v7.7.7"));
         Assert.That(e!.Message, Does.StartWith("eval.baseline:").And.Contain("adapter-v7.7.7").And.Contain(PublishArtifacts.Repository)
             .And.Contain("was not found"));
-        var latest = Assert.ThrowsAsync<PublishException>(() => Fetch("release:latest"));
+        var latest = Assert.ThrowsAsync<GitHubException>(() => Fetch("release:latest"));
         Assert.That(latest!.Message, Does.Contain("no published (non-draft) release").And.Contain(PublishArtifacts.Repository));
         foreach (var text in new[] { e.ToString(), latest.ToString() })
             Assert.That(text, Does.Not.Contain(Token));
@@ -124,13 +125,13 @@ public class ReleaseBaselineTests : FakeGitHubTestBase
     [Test]
     public void MissingCredentialsFailClosedWithoutAsking()
     {
-        var e = Assert.ThrowsAsync<PublishException>(() => Fetch($"release:{Tag}", Env(token: null)));
+        var e = Assert.ThrowsAsync<GitHubException>(() => Fetch($"release:{Tag}", Env(token: null)));
         Assert.That(e!.Message, Does.StartWith("eval.baseline:").And.Contain(Tag).And.Contain(PublishArtifacts.Repository)
             .And.Contain("GITHUB_TOKEN is not set"));
-        var noRepository = Assert.ThrowsAsync<PublishException>(() => Fetch($"release:{Tag}", Env(repository: null)));
+        var noRepository = Assert.ThrowsAsync<GitHubException>(() => Fetch($"release:{Tag}", Env(repository: null)));
         Assert.That(noRepository!.Message, Does.Contain("publish.repository or GITHUB_REPOSITORY").And.Not.Contain(Token));
         Assert.That(GitHub.Requests, Is.Empty);
-        Assert.That(() => Fetch("release:"), Throws.TypeOf<PublishException>().With.Message.Contains("release:latest"));
+        Assert.That(() => Fetch("release:"), Throws.TypeOf<GitHubException>().With.Message.Contains("release:latest"));
     }
 
     [Test]
@@ -139,7 +140,7 @@ public class ReleaseBaselineTests : FakeGitHubTestBase
         GitHub.AddAsset(GitHub.AddRelease(PublishArtifacts.Repository, Tag, "notes"), ArtifactNames.Report, Report(1.0, 50));
         GitHub.EchoCredentialsOn401 = true;
         const string wrong = "ghp_WRONGBASELINE_neverprinted";
-        var e = Assert.ThrowsAsync<PublishException>(() => Fetch($"release:{Tag}", Env(token: wrong)));
+        var e = Assert.ThrowsAsync<GitHubException>(() => Fetch($"release:{Tag}", Env(token: wrong)));
         Assert.That(e!.Message, Does.Contain("401").And.Contain("GITHUB_TOKEN").And.Contain(PublishArtifacts.Repository));
         Assert.That(e.ToString(), Does.Not.Contain(wrong));
 
@@ -154,9 +155,9 @@ public class ReleaseBaselineTests : FakeGitHubTestBase
         Task<StageOutcome> Evaluate(Func<string, string?> environment, string baseline) =>
             StageRunner.RunAsync(new EvaluateStage(environment), Artifacts.Run($"eval.baseline={baseline}"));
 
-        var noToken = Assert.ThrowsAsync<PublishException>(() => Evaluate(Env(token: null), $"release:{Tag}"));
+        var noToken = Assert.ThrowsAsync<GitHubException>(() => Evaluate(Env(token: null), $"release:{Tag}"));
         Assert.That(noToken!.Message, Does.Contain(Tag).And.Contain("GITHUB_TOKEN"));
-        var missing = Assert.ThrowsAsync<PublishException>(() => Evaluate(Env(), "release:adapter-v4.0.4"));
+        var missing = Assert.ThrowsAsync<GitHubException>(() => Evaluate(Env(), "release:adapter-v4.0.4"));
         Assert.That(missing!.Message, Does.Contain("adapter-v4.0.4").And.Contain(PublishArtifacts.Repository));
 
         GitHub.AddAsset(GitHub.AddRelease(PublishArtifacts.Repository, Tag, "notes"), ArtifactNames.Report, "{ not json"u8.ToArray());

@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using Octokit;
 using Octokit.Internal;
 
-namespace LoraPipeline.Publishing;
+namespace LoraPipeline.GitHub;
 
 /// <summary>Clients for one <see cref="GitHubSettings"/>: Octokit for the REST API, and a plain HTTP client for asset downloads.</summary>
 internal static class GitHubClients

@@ -1,6 +1,6 @@
 using LoraPipeline.Configuration;
 
-namespace LoraPipeline.Publishing;
+namespace LoraPipeline.GitHub;
 
 /// <summary>Where and as whom to release: the API base address (<c>GITHUB_API_URL</c>, for GitHub Enterprise), the repository
 /// (<c>publish.repository</c> or <c>GITHUB_REPOSITORY</c>), the token (<c>GITHUB_TOKEN</c>) and the commit a new tag points at
@@ -47,7 +47,7 @@ public sealed class GitHubSettings
 
         var parts = repository!.Split('/');
         if (parts.Length != 2 || parts.Any(p => p.Length == 0 || p.Any(char.IsWhiteSpace)))
-            throw new PublishException($"publish.repository: '{repository}' is not of the form owner/name");
+            throw new GitHubException($"publish.repository: '{repository}' is not of the form owner/name");
         return new GitHubSettings
         {
             ApiUrl = ParseApiUrl(NonEmpty(environment("GITHUB_API_URL"))),
@@ -65,7 +65,7 @@ public sealed class GitHubSettings
     {
         if (value is null) return DefaultApiUrl;
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-            throw new PublishException($"GITHUB_API_URL: '{value}' is not an http(s) address");
+            throw new GitHubException($"GITHUB_API_URL: '{value}' is not an http(s) address");
         // Used as given (e.g. https://ghe.example.com/api/v3): relative API paths resolve below it only with a trailing slash.
         return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
     }

@@ -1,4 +1,4 @@
-namespace LoraPipeline.Publishing;
+namespace LoraPipeline.GitHub;
 
 /// <summary>The <c>report.json</c> of an earlier release, as fetched for <c>eval.baseline: release:TAG</c>.</summary>
 /// <param name="Tag">The release's tag (for <c>release:latest</c>, the tag it resolved to).</param>

@@ -5,14 +5,14 @@ using LoraPipeline.Configuration;
 using LoraPipeline.Pipeline;
 using Octokit;
 
-namespace LoraPipeline.Publishing;
+namespace LoraPipeline.GitHub;
 
 /// <summary>
 /// Fetches the <c>report.json</c> of an earlier release for <c>eval.baseline: release:TAG</c> (or <c>release:latest</c>, the
 /// newest release that is not a draft, prereleases included), through the same settings as Publish (<c>GITHUB_TOKEN</c>,
 /// <c>GITHUB_API_URL</c>, <c>publish.repository</c> or <c>GITHUB_REPOSITORY</c>). It downloads the release's standalone
 /// <c>report.json</c> asset, or, for releases made before that asset existed, reads <c>&lt;tag&gt;/report.json</c> from the
-/// release's <c>&lt;tag&gt;.zip</c>. Anything missing or unreadable fails closed with a <see cref="PublishException"/> that names
+/// release's <c>&lt;tag&gt;.zip</c>. Anything missing or unreadable fails closed with a <see cref="GitHubException"/> that names
 /// the tag, the repository and what to do, and never the token.
 /// </summary>
 public sealed class ReleaseBaseline
@@ -43,13 +43,13 @@ public sealed class ReleaseBaseline
         if (!IsRelease(baseline)) throw new ArgumentException($"'{baseline}' does not start with '{Prefix}'", nameof(baseline));
         var tag = baseline[Prefix.Length..].Trim();
         if (tag.Length == 0)
-            throw new PublishException($"eval.baseline: '{baseline}' names no release; use release:<tag> (for example release:adapter-v0.1.0) or release:latest");
+            throw new GitHubException($"eval.baseline: '{baseline}' names no release; use release:<tag> (for example release:adapter-v0.1.0) or release:latest");
         var settings = GitHubSettings.Resolve(publish, environment, out var missing);
         if (settings is null)
         {
             var repository = publish.Repository ?? environment("GITHUB_REPOSITORY");
             var where = string.IsNullOrWhiteSpace(repository) ? "" : $" of {repository.Trim()}";
-            throw new PublishException(
+            throw new GitHubException(
                 $"eval.baseline: cannot fetch report.json of release {tag}{where}: {missing}. Set GITHUB_TOKEN (a token that can read the " +
                 "repository's releases) and publish.repository or GITHUB_REPOSITORY, or set eval.baseline to the path of a downloaded report.json");
         }
@@ -83,7 +83,7 @@ public sealed class ReleaseBaseline
     private ReleaseReport Report(string tag, string source, byte[] content) =>
         new(tag, _settings.Repository, source, content, Convert.ToHexStringLower(SHA256.HashData(content)));
 
-    private PublishException Fail(string tag, string problem) =>
+    private GitHubException Fail(string tag, string problem) =>
         new(_settings.Token.Redact($"eval.baseline: release {tag} of {_settings.Repository} ({_settings.ApiUrl}) {problem}"));
 
     private async Task<Release> FindAsync(string tag)
@@ -120,12 +120,12 @@ public sealed class ReleaseBaseline
                    .OrderByDescending(r => r.PublishedAt ?? r.CreatedAt)
                    .ThenByDescending(r => r.Id)
                    .FirstOrDefault()
-               ?? throw new PublishException(
+               ?? throw new GitHubException(
                    $"eval.baseline: release:latest: {_settings.Repository} ({_settings.ApiUrl}) has no published (non-draft) release; " +
                    "publish one first, or remove eval.baseline for the first release");
     }
 
-    private static PublishException Baseline(PublishException e) => new("eval.baseline: " + e.Message);
+    private static GitHubException Baseline(GitHubException e) => new("eval.baseline: " + e.Message);
 
     private async Task<byte[]> DownloadAsync(ReleaseAsset asset, string tag, CancellationToken cancellationToken)
     {

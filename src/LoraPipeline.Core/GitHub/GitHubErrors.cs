@@ -1,9 +1,9 @@
 using System.Net;
 using Octokit;
 
-namespace LoraPipeline.Publishing;
+namespace LoraPipeline.GitHub;
 
-/// <summary>Turns Octokit and HTTP failures into <see cref="PublishException"/>s that say what failed and what to do. Messages
+/// <summary>Turns Octokit and HTTP failures into <see cref="GitHubException"/>s that say what failed and what to do. Messages
 /// pass through <see cref="GitHubToken.Redact"/>, and Octokit's exceptions are not attached, so the token cannot leak through
 /// a server's echo or an exception's <c>ToString</c>.</summary>
 internal static class GitHubErrors
@@ -27,7 +27,7 @@ internal static class GitHubErrors
             return true;
         });
 
-    public static PublishException Describe(GitHubSettings settings, string action, Exception e)
+    public static GitHubException Describe(GitHubSettings settings, string action, Exception e)
     {
         var where = $"{settings.Repository} ({settings.ApiUrl})";
         var message = e switch
@@ -50,7 +50,7 @@ internal static class GitHubErrors
                 $"GitHub did not answer in time to {action} in {where}",
             _ => $"could not reach GitHub at {settings.ApiUrl} to {action}: {e.Message}",
         };
-        return new PublishException(settings.Token.Redact(message));
+        return new GitHubException(settings.Token.Redact(message));
     }
 
     public static bool IsNotFound(Exception e) => e is NotFoundException || (e is ApiException a && a.StatusCode == HttpStatusCode.NotFound);
