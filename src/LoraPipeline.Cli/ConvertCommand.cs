@@ -2,6 +2,7 @@ using System.CommandLine;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
 using LoraPipeline.Pipeline;
+using LoraPipeline.Torch;
 
 namespace LoraPipeline.Cli;
 
@@ -39,12 +40,7 @@ internal sealed class ConvertCommand : IStandaloneForm
         long maxShard;
         try
         {
-            dtype = dtypeText switch
-            {
-                "bf16" => DType.Bf16,
-                "f32" => DType.F32,
-                _ => throw new FormatException($"--dtype must be bf16 or f32, not '{dtypeText}'"),
-            };
+            dtype = DTypes.Parse(dtypeText, "--dtype");
         }
         catch (FormatException e)
         {

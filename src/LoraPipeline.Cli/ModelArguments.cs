@@ -71,12 +71,7 @@ internal sealed class ModelArguments
             : throw new ArgumentException($"--ids: '{p}' is not a token id of this model (0 ≤ id < {vocabSize})")).ToArray();
     }
 
-    public static ScalarType ParseDtype(string text) => text.ToLowerInvariant() switch
-    {
-        "f32" or "float32" or "fp32" => ScalarType.Float32,
-        "bf16" or "bfloat16" => ScalarType.BFloat16,
-        _ => throw new ArgumentException($"--dtype: '{text}' is not supported; use f32 or bf16"),
-    };
+    public static ScalarType ParseDtype(string text) => DTypes.Parse(text, "--dtype").ToScalarType();
 
     /// <summary>Runs <paramref name="body"/>, turning expected failures into a message on stderr and exit code 1.</summary>
     public static int Guard(Func<int> body)
@@ -85,7 +80,7 @@ internal sealed class ModelArguments
         {
             return body();
         }
-        catch (Exception e) when (e is CheckpointException or LoraException or Pipeline.StageException or ArgumentException or IOException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception e) when (e is CheckpointException or LoraException or Pipeline.StageException or ArgumentException or FormatException or IOException or InvalidOperationException or UnauthorizedAccessException)
         {
             CliErrors.Write(e.Message);
             return ExitCodes.Failed;

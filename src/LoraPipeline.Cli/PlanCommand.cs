@@ -4,6 +4,7 @@ using LoraPipeline.Configuration;
 using LoraPipeline.Hub;
 using LoraPipeline.Pipeline;
 using LoraPipeline.Sizing;
+using LoraPipeline.Torch;
 using Spectre.Console;
 
 namespace LoraPipeline.Cli;
@@ -47,12 +48,7 @@ internal sealed class PlanCommand : IStandaloneForm
                 SeqLength = Positive(parse.GetValue(_seqLen) ?? defaults.Data.MaxSeqLength, "--seq-len"),
                 MicroBatchSize = Positive(parse.GetValue(_microBatch) ?? defaults.Train.MicroBatchSize, "--micro-batch-size"),
                 LoraR = Positive(parse.GetValue(_loraR) ?? defaults.Lora.R, "--lora-r"),
-                Dtype = dtypeText switch
-                {
-                    "bf16" => DType.Bf16,
-                    "f32" => DType.F32,
-                    _ => throw new FormatException($"--dtype must be bf16 or f32, not '{dtypeText}'"),
-                },
+                Dtype = DTypes.Parse(dtypeText, "--dtype"),
                 Recompute = parse.GetValue(_recompute),
                 LossTokens = parse.GetValue(_answerTokens) is { } n ? Positive(n, "--answer-tokens") : null,
             };

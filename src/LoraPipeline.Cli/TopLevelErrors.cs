@@ -27,7 +27,7 @@ internal static class TopLevelErrors
                 CliErrors.Write($"config error: {e.Message}");
                 return ExitCodes.ConfigError;
             case StageException or CheckpointException or LoraException or TokenizerException or DataException or HubException
-                or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException:
+                or FormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException:
                 CliErrors.Write(OneLine(e.Message));
                 return ExitCodes.Failed;
         }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Diagnostics;
+using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
 namespace LoraPipeline.Cli.Bench;
@@ -29,7 +30,7 @@ internal static class LoadBenchCommand
 
     private static int Run(int sizeMb, string dtypeName)
     {
-        var dtype = dtypeName == "f32" ? ScalarType.Float32 : ScalarType.BFloat16;
+        var dtype = DTypes.Parse(dtypeName, "--dtype").ToScalarType();
         var folder = Path.Combine(Path.GetTempPath(), $"lora-bench-load-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         try

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LoraPipeline.Sizing;
 using LoraPipeline.Diagnostics;
 using static TorchSharp.torch;
 
@@ -93,18 +94,24 @@ internal static class TrainBenchCommand
         var peak = ProcessMemory.PeakResidentBytes() ?? 0;
 
         var tokensPerSecond = tokens / seconds;
-        var flops = TrainFlops.For(shape, adapterParameters);
+        var config = shape.ModelConfig();
+        var flops = TrainingFlops.For(config, shape.SeqLen, shape.LabelPositions, adapterParameters);
         var modelFlops = flops.LoraPerToken * tokensPerSecond;
         Console.WriteLine($"step time: {seconds / steps * 1000:0} ms (last loss {loss:0.000})");
         Console.WriteLine($"training tokens/s: {tokensPerSecond:0.0} (all non-padding tokens processed, prompt and answer; warm-up excluded)");
-        foreach (var line in flops.Describe(shape)) Console.WriteLine(line);
+        foreach (var line in flops.Describe(config, shape.SeqLen, shape.LabelPositions)) Console.WriteLine(line);
         Console.WriteLine($"model FLOP/s: {flops.LoraPerToken / 1e9:0.000} GFLOP/token x {tokensPerSecond:0.0} tokens/s = {modelFlops / 1e9:0.00} GFLOP/s");
         Console.WriteLine($"MFU-like ratio (model FLOP/s / {shape.DtypeName} matmul FLOP/s): {modelFlops / 1e9:0.00} / {matmul / 1e9:0.0} = {modelFlops / matmul:0.000}");
 
-        var estimate = TrainMemoryEstimate.For(shape, baseline, modelParameters, adapterParameters);
-        Console.WriteLine($"memory estimate: {estimate.Describe()}");
-        Console.WriteLine($"peak resident memory (training steps): measured {TrainMemoryEstimate.Mib(peak)}, estimate {TrainMemoryEstimate.Mib(estimate.Total)}, " +
-                          $"estimate/measured {estimate.Total / (double)Math.Max(1, peak):0.000} (resident before the first step: {TrainMemoryEstimate.Mib(built)})");
+        // The same model as `lora plan` and `lora bench memory --training` (Sizing/TrainingEstimate), plus the measured baseline.
+        var parts = TrainingEstimate.Compute(config, shape.SizingInputs());
+        var step = TrainingEstimate.StepProcessBytes(config, shape.SizingInputs());
+        var total = baseline + step;
+        Console.WriteLine($"memory estimate (Sizing/TrainingEstimate): baseline {Mib(baseline)} + weights {Mib(parts.FrozenWeightBytes)} + adapter/grads/AdamW " +
+                          $"{Mib(parts.AdapterWeightBytes + parts.AdapterGradientBytes + parts.OptimizerStateBytes)} + activations {Mib(parts.ActivationBytes)} " +
+                          $"+ workspace {Mib(step - parts.TensorBytes)} = {Mib(total)}");
+        Console.WriteLine($"peak resident memory (training steps): measured {Mib(peak)}, estimate {Mib(total)}, " +
+                          $"estimate/measured {total / (double)Math.Max(1, peak):0.000} (resident before the first step: {Mib(built)})");
         return tokensPerSecond;
     }
 
@@ -130,7 +137,9 @@ internal static class TrainBenchCommand
         var early = ProcessMemory.ResidentBytes() ?? 0;
         var (_, seconds, _) = session.Run(total - first);
         var late = ProcessMemory.ResidentBytes() ?? 0;
-        Console.WriteLine($"resident memory at step {first}: {TrainMemoryEstimate.Mib(early)}; at step {total}: {TrainMemoryEstimate.Mib(late)}; " +
+        Console.WriteLine($"resident memory at step {first}: {Mib(early)}; at step {total}: {Mib(late)}; " +
                           $"ratio {late / (double)Math.Max(1, early):0.000} ({(late - early) / 1024.0 / Math.Max(1, total - first):0.00} KiB/step; {seconds / Math.Max(1, total - first) * 1000:0.0} ms/step)");
     }
+
+    private static string Mib(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB");
 }

@@ -1,7 +1,9 @@
-using LoraPipeline.Modeling;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
 using LoraPipeline.Data;
+using LoraPipeline.Modeling;
+using LoraPipeline.Sizing;
+using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
 namespace LoraPipeline.Cli.Bench;
@@ -20,7 +22,7 @@ internal sealed record TrainBenchShape(
 
     public int HeadDim => Hidden / Heads;
 
-    public string DtypeName => Dtype == ScalarType.BFloat16 ? "bf16" : "f32";
+    public string DtypeName => DTypes.ShortName(Dtype);
 
     public IReadOnlyList<string> TargetModules => Targets switch
     {
@@ -63,6 +65,18 @@ internal sealed record TrainBenchShape(
         QkvBias = false,
         OutputBias = false,
         MlpBias = false,
+    };
+
+    /// <summary>The same shapes as the sizing model's inputs, so <c>lora plan</c>'s formulas estimate this run.</summary>
+    public SizingInputs SizingInputs() => new()
+    {
+        SeqLength = SeqLen,
+        MicroBatchSize = MicroBatch,
+        LoraR = LoraRank,
+        TargetModules = [.. TargetModules],
+        AdapterDropout = LoraDropout > 0,
+        Dtype = DTypes.FromScalarType(Dtype),
+        LossTokens = LabelPositions,
     };
 
     public LoraOptions LoraOptions() => new()

@@ -6,6 +6,7 @@ using LoraPipeline.Diagnostics;
 using LoraPipeline.Lora;
 using LoraPipeline.Modeling;
 using LoraPipeline.Sizing;
+using LoraPipeline.Torch;
 using LoraPipeline.Training;
 using static TorchSharp.torch;
 
@@ -46,7 +47,7 @@ internal static class TrainingMemoryCase
             LoraR = rank,
             TargetModules = AllProjections,
             AdapterDropout = true,
-            Dtype = dtype == ScalarType.BFloat16 ? DType.Bf16 : DType.F32,
+            Dtype = DTypes.FromScalarType(dtype),
             LossTokens = answer,
         };
         var estimate = TrainingEstimate.StepProcessBytes(config, inputs);
@@ -64,15 +65,10 @@ internal static class TrainingMemoryCase
         var records = Enumerable.Range(0, batch)
             .Select(i => new TokenRecord($"r{i}", Enumerable.Range(0, seq).Select(_ => random.Next(config.VocabSize)).ToArray(), seq - answer))
             .ToList();
-        using var data = TrainingBatch.Collate(records, CPU);
         for (var step = 0; step < Steps; step++)
         {
-            using var scope = NewDisposeScope();
             adapter.ReseedDropout(7, step);
-            AnswerLoss.Sum(model, data).div(data.LabelCount).backward();
-            optimizer.ClipGradNorm(1.0);
-            optimizer.Step(1e-3);
-            optimizer.ZeroGrad();
+            TrainingStep.Run(model, optimizer, records, batch, 1e-3, 1.0, CPU); // the Trainer's own step
         }
     }
 }

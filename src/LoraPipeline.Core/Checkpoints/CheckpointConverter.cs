@@ -1,8 +1,9 @@
-using LoraPipeline.Modeling;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using LoraPipeline.Configuration;
+using LoraPipeline.Modeling;
 using LoraPipeline.Pipeline;
+using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
 namespace LoraPipeline.Checkpoints;
@@ -73,13 +74,13 @@ public static class CheckpointConverter
         if (shards.Count > 1)
             new ShardIndex(weightMap, totalBytes).Write(Path.Combine(outputDirectory, CheckpointFormats.IndexFile));
 
-        WriteConfig(inputDirectory, outputDirectory, dtype == DType.Bf16 ? "bfloat16" : "float32");
+        WriteConfig(inputDirectory, outputDirectory, DTypes.TorchDtypeName(dtype.ToScalarType()));
         CopyCompanions(inputDirectory, outputDirectory);
 
         var manifest = new ConversionManifest
         {
             Source = Path.GetFullPath(inputDirectory),
-            Dtype = dtype == DType.Bf16 ? "bf16" : "f32",
+            Dtype = dtype.ShortName(),
             MaxShardBytes = maxShardBytes,
             Tensors = tensorRecords,
             Files = Directory.EnumerateFiles(outputDirectory)

@@ -1,6 +1,7 @@
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Modeling;
 using LoraPipeline.Pipeline;
+using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
 namespace LoraPipeline.Lora;
@@ -66,7 +67,7 @@ public static class MergedCheckpointWriter
                 new ShardIndex(weightMap, total).Write(Path.Combine(temp, CheckpointFormats.IndexFile));
                 files.Add(CheckpointFormats.IndexFile);
             }
-            CheckpointConverter.WriteConfig(modelDirectory, temp, TorchDtypeName(target));
+            CheckpointConverter.WriteConfig(modelDirectory, temp, DTypes.TorchDtypeName(target));
             files.Add("config.json");
             files.AddRange(CheckpointConverter.CopyCompanions(modelDirectory, temp));
         });
@@ -77,18 +78,7 @@ public static class MergedCheckpointWriter
     public static ScalarType DefaultDtype(ModelConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return config.TorchDtype switch
-        {
-            "bfloat16" => ScalarType.BFloat16,
-            "float16" => ScalarType.Float16,
-            _ => ScalarType.Float32,
-        };
+        return DTypes.FromTorchDtypeName(config.TorchDtype);
     }
 
-    private static string TorchDtypeName(ScalarType type) => type switch
-    {
-        ScalarType.BFloat16 => "bfloat16",
-        ScalarType.Float16 => "float16",
-        _ => "float32",
-    };
 }

@@ -37,7 +37,7 @@ public static class ComputeDtype
             return ScalarType.BFloat16;
         }
         var choice = Choose(rates);
-        log($"precision auto: {(choice == ScalarType.BFloat16 ? "bf16" : "f32")} ({rates.Describe()} on this CPU, {source})");
+        log($"precision auto: {DTypes.ShortName(choice)} ({rates.Describe()} on this CPU, {source})");
         return choice;
     }
 

@@ -62,6 +62,8 @@ public class BadInputTests
         yield return Case(2, "--dtype", "convert", "--model", "{model}", "--out", "{temp}/converted", "--dtype", "f16");
         yield return Case(2, "--max-shard-size", "convert", "--model", "{model}", "--out", "{temp}/converted", "--max-shard-size", "lots");
         yield return Case(1, "nowhere", "plan", "--model", "{temp}/nowhere");
+        yield return Case(1, "--dtype: 'nonsense' is not supported; use bf16 or f32", "bench", "load", "--size-mb", "1", "--dtype", "nonsense");
+        yield return Case(1, "--dtype: 'f16' is not supported", "merge", "--model", "{model}", "--adapter", "{temp}/adapter-empty", "--out", "{temp}/m", "--dtype", "f16");
         yield return Case(2, "--seq-len", "plan", "--model", "{model}", "--seq-len", "0");
     }
 

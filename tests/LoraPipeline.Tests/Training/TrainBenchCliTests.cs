@@ -1,3 +1,8 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using LoraPipeline.Configuration;
+using LoraPipeline.Modeling;
+using LoraPipeline.Sizing;
 using LoraPipeline.Tests.Support;
 
 namespace LoraPipeline.Tests.Training;
@@ -37,5 +42,35 @@ public class TrainBenchCliTests
         Assert.That(result.StdOut, Does.Contain("leak check: skipped (--memory-steps 0)"));
         Assert.That(result.StdOut, Does.Contain("targets q_proj,k_proj,v_proj,o_proj"));
         Assert.That(result.StdOut, Does.Contain("MFU-like ratio (model FLOP/s / f32 matmul FLOP/s)"));
+    }
+
+    [Test]
+    public void BenchTrainAndPlanPrintTheSameActivationEstimate()
+    {
+        using var temp = new TempDirectory("same-estimate");
+        var configJson = new JsonObject
+        {
+            ["architectures"] = new JsonArray("LlamaForCausalLM"), ["hidden_size"] = 64, ["num_hidden_layers"] = 2, ["num_attention_heads"] = 4,
+            ["num_key_value_heads"] = 2, ["intermediate_size"] = 128, ["vocab_size"] = 256, ["max_position_embeddings"] = 2048,
+        };
+        File.WriteAllText(temp.Combine("config.json"), configJson.ToJsonString());
+        var config = ModelConfig.Load(temp.Path);
+        var inputs = new SizingInputs
+        {
+            SeqLength = 32, MicroBatchSize = 1, LoraR = 16, TargetModules = new PipelineConfig().Lora.TargetModules,
+            AdapterDropout = true, Dtype = DType.Bf16, LossTokens = 16,
+        };
+        var activations = TrainingEstimate.Compute(config, inputs).ActivationBytes;
+
+        var bench = LoraProcess.Run(RepositoryPaths.Root, null,
+            "bench", "train", "--layers", "2", "--hidden", "64", "--heads", "4", "--kv-heads", "2", "--intermediate", "128",
+            "--vocab", "256", "--seq-len", "32", "--steps", "1", "--warmup", "0", "--matmul-size", "64", "--threads", "1", "--memory-steps", "0");
+        Assert.That(bench.ExitCode, Is.EqualTo(0), bench.Output);
+        Assert.That(bench.StdOut, Does.Contain(string.Create(CultureInfo.InvariantCulture, $"activations {activations / 1048576.0:0.0} MiB")));
+
+        var plan = LoraProcess.Run(RepositoryPaths.Root, null, "plan", "--model", temp.Path, "--seq-len", "32", "--micro-batch-size", "1",
+            "--lora-r", "16", "--dtype", "bf16", "--answer-tokens", "16");
+        Assert.That(plan.ExitCode, Is.EqualTo(0), plan.Output);
+        Assert.That(plan.StdOut, Does.Contain($"activations {MemoryText.Bytes(activations)}"));
     }
 }
