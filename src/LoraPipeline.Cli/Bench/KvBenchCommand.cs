@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LoraPipeline.Benchmarking;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Modeling;
 using static TorchSharp.torch;

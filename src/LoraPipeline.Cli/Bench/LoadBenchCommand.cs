@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using LoraPipeline.Benchmarking;
 using LoraPipeline.Checkpoints;
-using LoraPipeline.Diagnostics;
 using LoraPipeline.Torch;
 using static TorchSharp.torch;
 

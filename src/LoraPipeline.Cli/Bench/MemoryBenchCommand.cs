@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using LoraPipeline.Benchmarking;
 using LoraPipeline.Sizing;
 
 namespace LoraPipeline.Cli.Bench;

@@ -1,6 +1,7 @@
 using System.CommandLine;
+using LoraPipeline.Benchmarking;
 using LoraPipeline.Sizing;
-using LoraPipeline.Diagnostics;
+using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
 namespace LoraPipeline.Cli.Bench;
@@ -74,7 +75,7 @@ internal static class TrainBenchCommand
         var baseline = ProcessMemory.ResidentBytes() ?? 0;
         Console.WriteLine($"libtorch {__version__}, {get_num_threads()} threads, dtype {shape.DtypeName} (adapters and AdamW state float32)");
 
-        var matmul = MatmulRate.Measure(matmulSize, shape.Dtype);
+        var matmul = PrecisionRates.MatmulRate(CPU, matmulSize, shape.Dtype, 1.5);
         Console.WriteLine($"matmul FLOP/s ({shape.DtypeName}, {matmulSize}x{matmulSize}x{matmulSize}, measured now): {matmul / 1e9:0.0} GFLOP/s");
 
         using var session = new TrainBenchSession(shape, Seed);

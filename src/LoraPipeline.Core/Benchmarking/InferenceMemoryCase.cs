@@ -1,11 +1,11 @@
 using System.Globalization;
 using LoraPipeline.Checkpoints;
-using LoraPipeline.Diagnostics;
 using LoraPipeline.Modeling;
 using LoraPipeline.Sizing;
+using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
-namespace LoraPipeline.Cli.Bench;
+namespace LoraPipeline.Benchmarking;
 
 /// <summary>
 /// One inference case of <c>lora bench memory</c>, in this (fresh) process: a prefill of batch × tokens into a KV
@@ -17,7 +17,7 @@ internal static class InferenceMemoryCase
     {
         var spec = new BenchModelSpec(text);
         var config = spec.Config;
-        var dtype = ModelArguments.ParseDtype(spec.DtypeName);
+        var dtype = DTypes.Parse(spec.DtypeName, "dtype").ToScalarType();
         int batch = spec.Int(7), tokens = spec.Int(8);
         var elementBytes = dtype == ScalarType.BFloat16 ? 2 : 4;
 
@@ -36,7 +36,7 @@ internal static class InferenceMemoryCase
             var estimate = InferenceEstimate.PrefillProcessBytes(config, elementBytes, batch, tokens);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {estimate} {peak - before}"));
         }
-        return ExitCodes.Ok;
+        return 0;
     }
 
     // Loads libtorch and initialises the kernels (thread pools, BLAS buffers) of every operation of a forward pass

@@ -2,7 +2,6 @@ using System.Globalization;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
 using LoraPipeline.Data;
-using LoraPipeline.Diagnostics;
 using LoraPipeline.Lora;
 using LoraPipeline.Modeling;
 using LoraPipeline.Sizing;
@@ -10,7 +9,7 @@ using LoraPipeline.Torch;
 using LoraPipeline.Training;
 using static TorchSharp.torch;
 
-namespace LoraPipeline.Cli.Bench;
+namespace LoraPipeline.Benchmarking;
 
 /// <summary>
 /// One training case of <c>lora bench memory --training</c>, in this (fresh) process: a random model with LoRA on all
@@ -30,7 +29,7 @@ internal static class TrainingMemoryCase
     {
         var spec = new BenchModelSpec(text);
         var config = spec.Config;
-        var dtype = ModelArguments.ParseDtype(spec.DtypeName);
+        var dtype = DTypes.Parse(spec.DtypeName, "dtype").ToScalarType();
         int batch = spec.Int(7), seq = spec.Int(8), answer = spec.Int(9), rank = spec.Int(10);
         var lora = new LoraOptions { R = rank, Alpha = 2 * rank, Dropout = 0.05, TargetModules = [.. AllProjections] };
 
@@ -52,7 +51,7 @@ internal static class TrainingMemoryCase
         };
         var estimate = TrainingEstimate.StepProcessBytes(config, inputs);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {estimate} {peak - before}"));
-        return ExitCodes.Ok;
+        return 0;
     }
 
     private static void Run(ModelConfig config, ScalarType dtype, LoraOptions lora, int batch, int seq, int answer)

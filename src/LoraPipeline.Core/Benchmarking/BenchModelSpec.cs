@@ -2,7 +2,7 @@ using LoraPipeline.Modeling;
 using System.Globalization;
 using LoraPipeline.Checkpoints;
 
-namespace LoraPipeline.Cli.Bench;
+namespace LoraPipeline.Benchmarking;
 
 /// <summary>
 /// A memory-bench case as text: comma-separated integers and one dtype, starting with the model's

@@ -6,7 +6,7 @@ using LoraPipeline.Sizing;
 using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
-namespace LoraPipeline.Cli.Bench;
+namespace LoraPipeline.Benchmarking;
 
 /// <summary>
 /// The shapes one <c>lora bench train</c> measurement runs (model, LoRA, batch), shared with the PyTorch script so

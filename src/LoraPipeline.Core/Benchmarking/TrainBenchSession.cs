@@ -5,7 +5,7 @@ using LoraPipeline.Modeling;
 using LoraPipeline.Training;
 using static TorchSharp.torch;
 
-namespace LoraPipeline.Cli.Bench;
+namespace LoraPipeline.Benchmarking;
 
 /// <summary>
 /// A random model of a <see cref="TrainBenchShape"/> with a LoRA adapter and AdamW, trained through the same

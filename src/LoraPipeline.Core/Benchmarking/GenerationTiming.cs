@@ -1,6 +1,7 @@
+using LoraPipeline.Modeling;
 using System.Diagnostics;
 
-namespace LoraPipeline.Modeling;
+namespace LoraPipeline.Benchmarking;
 
 /// <summary>Per-token decoding times of one generation run (the prompt pass excluded).</summary>
 /// <param name="UseCache">Whether the KV cache was used.</param>

@@ -1,4 +1,4 @@
-namespace LoraPipeline.Cli.Bench;
+namespace LoraPipeline.Benchmarking;
 
 /// <summary>
 /// The allocator setting <c>lora bench memory</c> gives its child processes. glibc's malloc raises its mmap

@@ -1,4 +1,4 @@
-namespace LoraPipeline.Diagnostics;
+namespace LoraPipeline.Benchmarking;
 
 /// <summary>Resident-memory readings of this process from <c>/proc/self</c> (Linux). Elsewhere the readings are null.</summary>
 public static class ProcessMemory

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
-namespace LoraPipeline.Cli.Bench;
+namespace LoraPipeline.Benchmarking;
 
 /// <summary>
 /// Runs <c>tests/scripts/bench_train_torch.py</c> (plain PyTorch, same shapes) as a child process and reads its
