@@ -37,23 +37,5 @@ internal static class KvBenchCommand
         return command;
     }
 
-    private static ModelConfig BenchConfig() => new()
-    {
-        Architecture = ModelArchitecture.Llama,
-        ArchitectureName = "LlamaForCausalLM",
-        HiddenSize = 256,
-        NumHiddenLayers = 4,
-        NumAttentionHeads = 8,
-        NumKeyValueHeads = 4,
-        HeadDim = 32,
-        IntermediateSize = 688,
-        VocabSize = 2048,
-        RmsNormEps = 1e-5,
-        RopeTheta = 10000,
-        MaxPositionEmbeddings = 2048,
-        TieWordEmbeddings = false,
-        QkvBias = false,
-        OutputBias = false,
-        MlpBias = false,
-    };
+    private static ModelConfig BenchConfig() => ModelConfigs.Llama(hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 688, vocab: 2048);
 }

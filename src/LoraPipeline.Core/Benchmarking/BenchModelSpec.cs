@@ -19,25 +19,7 @@ internal sealed class BenchModelSpec
     public string DtypeName => _fields[6];
 
     /// <summary>A Llama config with the case's sizes (head_dim = hidden / heads, no biases, untied).</summary>
-    public ModelConfig Config => new()
-    {
-        Architecture = ModelArchitecture.Llama,
-        ArchitectureName = "LlamaForCausalLM",
-        HiddenSize = Int(0),
-        NumHiddenLayers = Int(1),
-        NumAttentionHeads = Int(2),
-        NumKeyValueHeads = Int(3),
-        HeadDim = Int(0) / Int(2),
-        IntermediateSize = Int(4),
-        VocabSize = Int(5),
-        RmsNormEps = 1e-5,
-        RopeTheta = 10000,
-        MaxPositionEmbeddings = 4096,
-        TieWordEmbeddings = false,
-        QkvBias = false,
-        OutputBias = false,
-        MlpBias = false,
-    };
+    public ModelConfig Config => ModelConfigs.Llama(Int(0), Int(1), Int(2), Int(3), Int(4), Int(5), maxPositions: 4096);
 
     /// <summary>A one-layer model of the same kind with tiny sizes, for warming up kernels before the baseline.</summary>
     public static ModelConfig Tiny(ModelConfig config) =>

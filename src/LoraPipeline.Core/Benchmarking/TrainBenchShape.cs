@@ -47,25 +47,7 @@ internal sealed record TrainBenchShape(
         _ = TargetModules;
     }
 
-    public ModelConfig ModelConfig() => new()
-    {
-        Architecture = ModelArchitecture.Llama,
-        ArchitectureName = "LlamaForCausalLM",
-        HiddenSize = Hidden,
-        NumHiddenLayers = Layers,
-        NumAttentionHeads = Heads,
-        NumKeyValueHeads = KvHeads,
-        HeadDim = HeadDim,
-        IntermediateSize = Intermediate,
-        VocabSize = Vocab,
-        RmsNormEps = 1e-5,
-        RopeTheta = 10000,
-        MaxPositionEmbeddings = Math.Max(2048, SeqLen),
-        TieWordEmbeddings = false,
-        QkvBias = false,
-        OutputBias = false,
-        MlpBias = false,
-    };
+    public ModelConfig ModelConfig() => ModelConfigs.Llama(Hidden, Layers, Heads, KvHeads, Intermediate, Vocab, maxPositions: Math.Max(2048, SeqLen), headDim: HeadDim);
 
     /// <summary>The same shapes as the sizing model's inputs, so <c>lora plan</c>'s formulas estimate this run.</summary>
     public SizingInputs SizingInputs() => new()

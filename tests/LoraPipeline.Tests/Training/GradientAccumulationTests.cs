@@ -11,12 +11,7 @@ namespace LoraPipeline.Tests.Training;
 /// <summary>Accumulating micro batches equals one pass over the global batch when the loss is divided once by the global label count.</summary>
 public class GradientAccumulationTests
 {
-    private static ModelConfig Config() => new()
-    {
-        Architecture = ModelArchitecture.Llama, ArchitectureName = "LlamaForCausalLM", HiddenSize = 32, NumHiddenLayers = 2,
-        NumAttentionHeads = 4, NumKeyValueHeads = 2, HeadDim = 8, IntermediateSize = 64, VocabSize = 97, RmsNormEps = 1e-5,
-        RopeTheta = 10000, MaxPositionEmbeddings = 128, TieWordEmbeddings = false, QkvBias = false, OutputBias = false, MlpBias = false,
-    };
+    private static ModelConfig Config() => ModelConfigs.Llama(hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 64, vocab: 97, maxPositions: 128);
 
     // Different lengths and label counts, so a mean of per-micro-batch means would weight tokens unequally.
     private static readonly TokenRecord[] Records =
