@@ -8,7 +8,7 @@ namespace LoraPipeline.Publishing;
 /// <param name="TrainDirectory"><c>train/</c>: <c>adapter/</c> (PEFT files) and <c>loss.png</c>.</param>
 /// <param name="EvaluateDirectory"><c>evaluate/</c>: <c>report.json</c>, <c>report.md</c>, <c>metrics.png</c>.</param>
 /// <param name="MergedCheckpointDirectory">Hook for the merged checkpoint: a folder copied under <c>merged/</c>, or null
-/// (the merge itself is not part of Publish).</param>
+/// (<c>publish.include_merged</c> fills it with a merge made in the stage's scratch folder).</param>
 public sealed record PackageSources(
     string ConvertDirectory, string PrepareDirectory, string TrainDirectory, string EvaluateDirectory, string? MergedCheckpointDirectory = null)
 {

@@ -1,6 +1,8 @@
+using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
 using LoraPipeline.Evaluation;
 using LoraPipeline.GitHub;
+using LoraPipeline.Lora;
 using LoraPipeline.Pipeline;
 using Spectre.Console;
 
@@ -33,13 +35,24 @@ public sealed class PublishStage : IStage, IStageFollowUp
     public Task RunAsync(StageContext context, CancellationToken cancellationToken)
     {
         var options = context.Config.Publish;
-        if (options.IncludeMerged)
-            throw new PublishException(
-                "publish.include_merged: the merged checkpoint is not packaged yet (merging lands with the LoRA work; " +
-                "PackageSources.MergedCheckpointDirectory is the hook); set publish.include_merged=false");
         var tag = ReleaseTag.From(options);
-        AdapterPackager.Build(PackageSources.FromArtifacts(context.ArtifactsDirectory), context.OutputDirectory, context.Config, tag,
-            line => context.Console.MarkupLineInterpolated($"publish: {line}"));
+        var sources = PackageSources.FromArtifacts(context.ArtifactsDirectory);
+        void Log(string line) => context.Console.MarkupLineInterpolated($"publish: {line}");
+        if (options.IncludeMerged)
+        {
+            // The same merge as `lora merge`, into scratch space; the packager copies it under merged/.
+            var merged = Path.Combine(context.ScratchDirectory, ArtifactNames.MergedFolder);
+            try
+            {
+                MergedCheckpointWriter.Write(sources.ConvertDirectory, sources.AdapterDirectory, merged, dtype: null, log: Log);
+            }
+            catch (Exception e) when (e is LoraException or CheckpointException)
+            {
+                throw new PublishException($"publish.include_merged: merging the adapter into the base failed: {e.Message}", e);
+            }
+            sources = sources with { MergedCheckpointDirectory = merged };
+        }
+        AdapterPackager.Build(sources, context.OutputDirectory, context.Config, tag, Log);
         return Task.CompletedTask;
     }
 

@@ -65,6 +65,21 @@ public sealed class PublishArtifacts : IDisposable
     public Task<StageOutcome> PublishAsync(Func<string, string?> environment, params string[] overrides) =>
         StageRunner.RunAsync(new PublishStage(environment), Run(overrides));
 
+    /// <summary>Writes a random base model that the fixture adapter fits (2 layers, hidden 16) into convert/ and marks Convert as rerun.</summary>
+    public void WriteBaseModel()
+    {
+        var config = LoraPipeline.Modeling.ModelConfigs.Llama(hidden: 16, layers: 2, heads: 2, kvHeads: 2, intermediate: 32, vocab: 64);
+        using var model = LoraPipeline.Modeling.LlamaForCausalLM.CreateRandom(config, seed: 3, TorchSharp.torch.ScalarType.Float32, TorchSharp.torch.CPU);
+        SafetensorsWriter.Save(Path.Combine(Dir("convert"), "model.safetensors"),
+            model.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter)).ToList());
+        File.WriteAllText(Path.Combine(Dir("convert"), "config.json"), new JsonObject
+        {
+            ["architectures"] = new JsonArray("LlamaForCausalLM"), ["hidden_size"] = 16, ["num_hidden_layers"] = 2, ["num_attention_heads"] = 2,
+            ["num_key_value_heads"] = 2, ["intermediate_size"] = 32, ["vocab_size"] = 64, ["rms_norm_eps"] = 1e-5, ["torch_dtype"] = "float32",
+        }.ToJsonString());
+        Manifest("convert");
+    }
+
     /// <summary>Writes a new adapter (different weights for a different seed) and marks Train as rerun.</summary>
     public void WriteAdapter(int seed)
     {

@@ -168,9 +168,23 @@ public class PublishPackageTests
     }
 
     [Test]
-    public void IncludeMergedSaysItIsNotAvailableYet()
+    public async Task IncludeMergedPackagesTheMergedCheckpoint()
     {
-        var e = Assert.ThrowsAsync<PublishException>(() => _artifacts.PublishAsync(NoGitHub, "publish.include_merged=true"));
-        Assert.That(e!.Message, Does.Contain("publish.include_merged"));
+        _artifacts.WriteBaseModel();
+        await _artifacts.PublishAsync(NoGitHub, "publish.include_merged=true");
+        var merged = Path.Combine(_artifacts.PublishDirectory, Tag, ArtifactNames.MergedFolder);
+        Assert.That(File.Exists(Path.Combine(merged, "model.safetensors")) && File.Exists(Path.Combine(merged, "config.json")), Is.True);
+        // The merged weights differ from the base exactly where the adapter applies: q_proj and v_proj, not k_proj.
+        using var baseFile = LoraPipeline.Checkpoints.SafetensorsFile.Open(Path.Combine(_artifacts.Dir("convert"), "model.safetensors"));
+        using var mergedFile = LoraPipeline.Checkpoints.SafetensorsFile.Open(Path.Combine(merged, "model.safetensors"));
+        foreach (var (module, changed) in new[] { ("q_proj", true), ("v_proj", true), ("k_proj", false) })
+        {
+            var name = $"model.layers.1.self_attn.{module}.weight";
+            using var a = baseFile.Read(name, TorchSharp.torch.ScalarType.Float32, TorchSharp.torch.CPU);
+            using var b = mergedFile.Read(name, TorchSharp.torch.ScalarType.Float32, TorchSharp.torch.CPU);
+            Assert.That(a.equal(b).all().item<bool>(), Is.EqualTo(!changed), name);
+        }
+        using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(_artifacts.PublishDirectory, ArtifactNames.PackageZip(Tag)));
+        Assert.That(zip.Entries.Select(e => e.FullName), Does.Contain($"{Tag}/{ArtifactNames.MergedFolder}/model.safetensors"));
     }
 }
