@@ -3,7 +3,7 @@ using System.Reflection;
 namespace LoraPipeline;
 
 /// <summary>Facts about this build of the core.</summary>
-public static class CoreInfo
+internal static class CoreInfo
 {
     /// <summary>The core's version without the source-revision suffix; part of every stage fingerprint.</summary>
     public static string Version { get; } =

@@ -8,7 +8,7 @@ namespace LoraPipeline.Benchmarking;
 /// base + adapter unmerged, then (when asked) the same adapter merged into the weights, in the same process, so
 /// the two are measured side by side. The adapter is left unmerged afterwards.
 /// </summary>
-public static class AdapterVariants
+internal static class AdapterVariants
 {
     /// <summary>
     /// Measures <paramref name="model"/> (in eval mode) over <paramref name="grid"/>: one series per variant.

@@ -4,7 +4,7 @@ namespace LoraPipeline.Benchmarking;
 /// <param name="BatchSizes">Batch sizes.</param>
 /// <param name="PromptLengths">Prompt lengths in tokens.</param>
 /// <param name="NewTokens">Tokens generated per sequence (at least 2).</param>
-public sealed record BenchGrid(IReadOnlyList<int> BatchSizes, IReadOnlyList<int> PromptLengths, int NewTokens)
+internal sealed record BenchGrid(IReadOnlyList<int> BatchSizes, IReadOnlyList<int> PromptLengths, int NewTokens)
 {
     /// <summary>The whitepaper's grid: batch 1–16, prompts of 128 and 1024 tokens.</summary>
     public static BenchGrid Full { get; } = new([1, 2, 4, 8, 16], [128, 1024], 32);

@@ -8,4 +8,4 @@ namespace LoraPipeline.Benchmarking;
 /// <param name="TokenMilliseconds">Mean time of each later decoding step (every sequence gets one token per step).</param>
 /// <param name="TokensPerSecond">Generated tokens of all sequences divided by the whole generation time (prefill included);
 /// prompt tokens are not counted.</param>
-public sealed record BenchPoint(int BatchSize, int PromptLength, int NewTokens, double FirstTokenMilliseconds, double TokenMilliseconds, double TokensPerSecond);
+internal sealed record BenchPoint(int BatchSize, int PromptLength, int NewTokens, double FirstTokenMilliseconds, double TokenMilliseconds, double TokensPerSecond);

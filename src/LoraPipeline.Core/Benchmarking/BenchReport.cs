@@ -9,7 +9,7 @@ namespace LoraPipeline.Benchmarking;
 /// Prints and writes the inference benchmark: table, <c>bench.json</c>, <c>latency-throughput.png</c>, and the
 /// use-case verdicts of each series (base, or base + adapter unmerged and merged).
 /// </summary>
-public static class BenchReport
+internal static class BenchReport
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

@@ -3,7 +3,7 @@ namespace LoraPipeline.Benchmarking;
 /// <summary>The measured points of one model variant (base, base + adapter unmerged, or merged).</summary>
 /// <param name="Name">The variant, as printed and plotted.</param>
 /// <param name="Points">Its points, by prompt length then batch size.</param>
-public sealed record BenchSeries(string Name, IReadOnlyList<BenchPoint> Points)
+internal sealed record BenchSeries(string Name, IReadOnlyList<BenchPoint> Points)
 {
     /// <summary>Name of the series of a model without adapter.</summary>
     public const string Base = "base";

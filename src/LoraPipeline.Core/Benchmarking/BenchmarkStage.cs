@@ -14,7 +14,7 @@ namespace LoraPipeline.Benchmarking;
 /// in <c>train.precision</c>, over the <c>bench</c> section's grid (small by default; <c>lora bench infer</c>
 /// defaults to the full grid).
 /// </summary>
-public sealed class BenchmarkStage : IStage
+internal sealed class BenchmarkStage : IStage
 {
 
     /// <inheritdoc />

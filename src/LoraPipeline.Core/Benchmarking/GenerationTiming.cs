@@ -9,7 +9,7 @@ namespace LoraPipeline.Benchmarking;
 /// <param name="FirstMilliseconds">Median milliseconds per token over the first <paramref name="Window"/> decoded tokens.</param>
 /// <param name="LastMilliseconds">Median milliseconds per token over the last <paramref name="Window"/> decoded tokens.</param>
 /// <param name="Window">Tokens averaged at each end.</param>
-public sealed record GenerationTiming(bool UseCache, int Tokens, double FirstMilliseconds, double LastMilliseconds, int Window)
+internal sealed record GenerationTiming(bool UseCache, int Tokens, double FirstMilliseconds, double LastMilliseconds, int Window)
 {
     /// <summary>Last over first: near 1 when each step costs the same (cache), growing with length without it.</summary>
     public double Ratio => LastMilliseconds / FirstMilliseconds;

@@ -7,7 +7,7 @@ namespace LoraPipeline.Benchmarking;
 /// Measures greedy generation with the KV cache for each batch size and prompt length of a <see cref="BenchGrid"/>:
 /// random prompt ids (eos ignored), one untimed warm-up run per setting, then one timed run.
 /// </summary>
-public static class InferenceBenchmark
+internal static class InferenceBenchmark
 {
     /// <summary>Runs the grid on <paramref name="model"/>; <paramref name="progress"/> gets each point as it is measured.</summary>
     public static IReadOnlyList<BenchPoint> Run(LlamaForCausalLM model, BenchGrid grid, Action<BenchPoint>? progress = null, int seed = 7)

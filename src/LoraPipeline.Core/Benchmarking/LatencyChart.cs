@@ -5,7 +5,7 @@ namespace LoraPipeline.Benchmarking;
 /// <summary>The latency-vs-throughput chart: one line per series and prompt length through the batch sizes (solid for
 /// the first series, dashed for the next), with the
 /// perception bands of <see cref="UseCaseTargets.BandsMilliseconds"/> drawn as horizontal lines.</summary>
-public static class LatencyChart
+internal static class LatencyChart
 {
     /// <summary>The chart as PNG bytes.</summary>
     public static byte[] Png(IReadOnlyList<BenchSeries> series, string title, int width = 900, int height = 600)

@@ -1,7 +1,7 @@
 namespace LoraPipeline.Benchmarking;
 
 /// <summary>Resident-memory readings of this process from <c>/proc/self</c> (Linux). Elsewhere the readings are null.</summary>
-public static class ProcessMemory
+internal static class ProcessMemory
 {
     /// <summary>Current resident set size in bytes (<c>VmRSS</c>).</summary>
     public static long? ResidentBytes() => ReadStatus("VmRSS:");

@@ -5,7 +5,7 @@ namespace LoraPipeline.Benchmarking;
 /// <param name="MaxTokenMilliseconds">Largest acceptable per-token latency, or null for none.</param>
 /// <param name="MaxFirstTokenMilliseconds">Largest acceptable time to first token, or null for none.</param>
 /// <param name="MinTokensPerSecond">Smallest acceptable generated tokens/s over the batch, or null for none.</param>
-public sealed record UseCaseTarget(string Name, double? MaxTokenMilliseconds, double? MaxFirstTokenMilliseconds, double? MinTokensPerSecond)
+internal sealed record UseCaseTarget(string Name, double? MaxTokenMilliseconds, double? MaxFirstTokenMilliseconds, double? MinTokensPerSecond)
 {
     /// <summary>Whether <paramref name="point"/> meets every bound of this target.</summary>
     public bool IsMetBy(BenchPoint point) =>
@@ -26,7 +26,7 @@ public sealed record UseCaseTarget(string Name, double? MaxTokenMilliseconds, do
 /// The use-case targets, in one place. They follow the whitepaper's perception bands: under 100 ms feels instant,
 /// under 200 ms fits a conversation, over 500 ms is a noticeable delay, over 1 s frustrates.
 /// </summary>
-public static class UseCaseTargets
+internal static class UseCaseTargets
 {
     /// <summary>The latency bands drawn on the chart, in milliseconds.</summary>
     public static IReadOnlyList<double> BandsMilliseconds { get; } = [100, 200, 500, 1000];

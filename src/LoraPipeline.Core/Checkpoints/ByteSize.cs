@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace LoraPipeline.Checkpoints;
 
 /// <summary>Parses sizes such as <c>2GB</c>, <c>500MB</c>, <c>1.5GiB</c> (decimal units for KB/MB/GB as the Hugging Face tools use, binary for KiB/MiB/GiB).</summary>
-public static partial class ByteSize
+internal static partial class ByteSize
 {
     [GeneratedRegex(@"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)?\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex Pattern();

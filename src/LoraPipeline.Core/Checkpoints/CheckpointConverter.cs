@@ -13,7 +13,7 @@ namespace LoraPipeline.Checkpoints;
 /// target dtype, re-shards them (at most <c>maxShardBytes</c> per shard, one shard in memory at a time),
 /// copies config and tokenizer files, and writes <see cref="ConversionManifest"/>.
 /// </summary>
-public static class CheckpointConverter
+internal static class CheckpointConverter
 {
     /// <summary>Tokenizer and generation files carried over unchanged when present.</summary>
     public static IReadOnlyList<string> CompanionFiles { get; } =

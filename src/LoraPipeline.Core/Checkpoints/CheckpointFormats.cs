@@ -1,7 +1,7 @@
 namespace LoraPipeline.Checkpoints;
 
 /// <summary>File-name conventions of Hugging Face checkpoints, and the refusal of pickles.</summary>
-public static class CheckpointFormats
+internal static class CheckpointFormats
 {
     /// <summary>Single-file checkpoint name.</summary>
     public const string SingleFile = "model.safetensors";

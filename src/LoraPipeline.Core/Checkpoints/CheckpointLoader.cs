@@ -5,7 +5,7 @@ namespace LoraPipeline.Checkpoints;
 
 /// <summary>Loads the tensors of a Hugging Face model folder: <c>model.safetensors</c>, or the shards named by
 /// <c>model.safetensors.index.json</c>. Pickled checkpoints are refused.</summary>
-public static class CheckpointLoader
+internal static class CheckpointLoader
 {
     /// <summary>The safetensors files of a model folder, in shard order.</summary>
     public static IReadOnlyList<string> Files(string modelDirectory)
@@ -55,7 +55,7 @@ public static class CheckpointLoader
 /// <summary><c>model.safetensors.index.json</c>: which shard holds each tensor.</summary>
 /// <param name="WeightMap">Tensor name → shard file name.</param>
 /// <param name="TotalSize">Total tensor bytes (<c>metadata.total_size</c>).</param>
-public sealed record ShardIndex(IReadOnlyDictionary<string, string> WeightMap, long TotalSize)
+internal sealed record ShardIndex(IReadOnlyDictionary<string, string> WeightMap, long TotalSize)
 {
     /// <summary>Distinct shard file names in order of first appearance by file name.</summary>
     public IReadOnlyList<string> Shards => WeightMap.Values.Distinct().Order(StringComparer.Ordinal).ToList();

@@ -1,7 +1,7 @@
 namespace LoraPipeline.Checkpoints;
 
 /// <summary><c>conversion.json</c>: what Convert wrote — every tensor (name, shape, dtype, shard) and every file's SHA-256.</summary>
-public sealed class ConversionManifest
+internal sealed class ConversionManifest
 {
     /// <summary>The folder converted from.</summary>
     public required string Source { get; init; }

@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace LoraPipeline.Checkpoints;
 
 /// <summary>The Convert stage: verified, normalized checkpoint in <c>convert/</c> (see <see cref="CheckpointConverter"/>).</summary>
-public sealed class ConvertStage : IStage
+internal sealed class ConvertStage : IStage
 {
     /// <inheritdoc />
     public string Name => "convert";

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Checkpoints;
 
 /// <summary>The safetensors dtype names this project reads and writes, and their torch equivalents.</summary>
-public static class SafetensorsDType
+internal static class SafetensorsDType
 {
     private static readonly Dictionary<string, (ScalarType Type, int Size)> ByName = new()
     {

@@ -9,7 +9,7 @@ namespace LoraPipeline.Checkpoints;
 /// straight from the file into its own tensor memory (no intermediate buffer), so loading a whole
 /// file peaks at about its size plus one tensor when a dtype conversion is asked for.
 /// </summary>
-public sealed class SafetensorsFile : IDisposable
+internal sealed class SafetensorsFile : IDisposable
 {
     private readonly SafeFileHandle _handle;
     private readonly Dictionary<string, SafetensorsEntry> _byName;

@@ -12,7 +12,7 @@ namespace LoraPipeline.Checkpoints;
 /// <param name="Shape">Shape.</param>
 /// <param name="Begin">Start offset within the data section.</param>
 /// <param name="End">End offset (exclusive) within the data section.</param>
-public sealed record SafetensorsEntry(string Name, string DType, ScalarType Type, long[] Shape, long Begin, long End)
+internal sealed record SafetensorsEntry(string Name, string DType, ScalarType Type, long[] Shape, long Begin, long End)
 {
     /// <summary>Byte length of the tensor's data.</summary>
     public long ByteLength => End - Begin;
@@ -23,7 +23,7 @@ public sealed record SafetensorsEntry(string Name, string DType, ScalarType Type
 /// outside the data, overlapping ranges, unknown dtype, shape disagreeing with the byte count) is found
 /// here, before any tensor memory is allocated, and named with the file and tensor.
 /// </summary>
-public sealed class SafetensorsHeader
+internal sealed class SafetensorsHeader
 {
     /// <summary>Largest header accepted (the format's own limit is 100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Checkpoints;
 
 /// <summary>Writes safetensors files atomically (temporary name, then rename).</summary>
-public static class SafetensorsWriter
+internal static class SafetensorsWriter
 {
     /// <summary>
     /// Writes <paramref name="tensors"/> in the given order to <paramref name="path"/>, with optional

@@ -1,7 +1,7 @@
 namespace LoraPipeline.Checkpoints;
 
 /// <summary>How tensors are grouped into safetensors shards, and the Hugging Face shard file names.</summary>
-public static class ShardPlan
+internal static class ShardPlan
 {
     /// <summary>Groups <paramref name="names"/> in order into shards of at most <paramref name="maxShardBytes"/>
     /// (a tensor larger than that gets a shard of its own).</summary>

@@ -5,7 +5,7 @@ namespace LoraPipeline.Checkpoints;
 /// The tensors a checkpoint must hold for its <see cref="ModelConfig"/>: names (Hugging Face layout) and
 /// shapes. <see cref="Check"/> names every missing, unexpected and mis-shaped tensor at once.
 /// </summary>
-public static class TensorInventory
+internal static class TensorInventory
 {
     /// <summary>Expected tensor names and shapes, in layer order.</summary>
     public static IReadOnlyDictionary<string, long[]> Expected(ModelConfig config)

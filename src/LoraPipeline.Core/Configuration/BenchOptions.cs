@@ -5,7 +5,7 @@ namespace LoraPipeline.Configuration;
 
 /// <summary>The <c>bench</c> section: the Benchmark stage's grid (small by default; the whitepaper's full grid is
 /// batch sizes [1, 2, 4, 8, 16] and prompt lengths [128, 1024]).</summary>
-public sealed class BenchOptions
+internal sealed class BenchOptions
 {
     /// <summary>Batch sizes to measure.</summary>
     [Description("batch sizes to measure, e.g. [1, 2, 4, 8, 16]")]

@@ -4,7 +4,7 @@ namespace LoraPipeline.Configuration;
 /// A configuration error: names where the value came from (file and line, or the <c>--set</c>
 /// argument), the dotted key, and what is wrong. The CLI exits with code 2 on it and runs nothing.
 /// </summary>
-public sealed class ConfigException : Exception
+internal sealed class ConfigException : Exception
 {
     /// <summary>Creates the error.</summary>
     /// <param name="source">File path with line (<c>configs/x.yaml:12</c>) or the <c>--set</c> argument.</param>

@@ -5,7 +5,7 @@ namespace LoraPipeline.Configuration;
 
 /// <summary>Canonical JSON of options (snake_case keys, declaration order, enums as snake_case names):
 /// the form hashed into stage fingerprints and written into reports.</summary>
-public static class ConfigJson
+internal static class ConfigJson
 {
     /// <summary>Serializer settings shared by manifests and reports.</summary>
     public static readonly JsonSerializerOptions Options = new()

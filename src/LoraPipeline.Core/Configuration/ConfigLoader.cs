@@ -11,7 +11,7 @@ namespace LoraPipeline.Configuration;
 /// binds the result to the typed options, rejecting unknown keys, wrong types and out-of-range values
 /// with a <see cref="ConfigException"/> that names the key and where it came from.
 /// </summary>
-public static class ConfigLoader
+internal static class ConfigLoader
 {
     /// <summary>Loads and validates a configuration file with overrides applied in order.</summary>
     /// <param name="path">The YAML file.</param>

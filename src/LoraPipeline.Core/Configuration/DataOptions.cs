@@ -4,7 +4,7 @@ using System.ComponentModel.DataAnnotations;
 namespace LoraPipeline.Configuration;
 
 /// <summary>The <c>data</c> section: inputs, retrieval, prompt length and splits.</summary>
-public sealed class DataOptions
+internal sealed class DataOptions
 {
     /// <summary>Dataset folder with <c>documents/</c> and <c>qa.jsonl</c>, relative to the repository root.</summary>
     [Description("dataset folder with documents/ and qa.jsonl")]

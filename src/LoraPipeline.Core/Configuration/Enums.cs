@@ -1,7 +1,7 @@
 namespace LoraPipeline.Configuration;
 
 /// <summary>Floating-point formats for stored weights and computation.</summary>
-public enum DType
+internal enum DType
 {
     /// <summary>bfloat16.</summary>
     Bf16,
@@ -10,7 +10,7 @@ public enum DType
 }
 
 /// <summary>The compute dtype of training, evaluation and benchmarks.</summary>
-public enum ComputePrecision
+internal enum ComputePrecision
 {
     /// <summary>bfloat16 where this machine multiplies it at least as fast as float32 (probed once, cached), else float32.</summary>
     Auto,
@@ -21,7 +21,7 @@ public enum ComputePrecision
 }
 
 /// <summary>The prompt format used to render training and evaluation examples.</summary>
-public enum PromptFormat
+internal enum PromptFormat
 {
     /// <summary>Chosen from the model's family and tokenizer (chat template when present, else plain).</summary>
     Auto,
@@ -38,7 +38,7 @@ public enum PromptFormat
 }
 
 /// <summary>What to do with a malformed input line.</summary>
-public enum OnError
+internal enum OnError
 {
     /// <summary>Stop with an error naming the file and line.</summary>
     Fail,
@@ -47,7 +47,7 @@ public enum OnError
 }
 
 /// <summary>Learning-rate decay after warm-up.</summary>
-public enum LrSchedule
+internal enum LrSchedule
 {
     /// <summary>Cosine decay to zero.</summary>
     Cosine,
@@ -58,7 +58,7 @@ public enum LrSchedule
 }
 
 /// <summary>Whether training continues from the newest complete checkpoint.</summary>
-public enum ResumeMode
+internal enum ResumeMode
 {
     /// <summary>Resume when a complete checkpoint for the same fingerprint exists.</summary>
     Auto,

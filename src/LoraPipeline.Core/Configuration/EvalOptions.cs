@@ -4,7 +4,7 @@ using System.ComponentModel.DataAnnotations;
 namespace LoraPipeline.Configuration;
 
 /// <summary>The <c>eval</c> section: holdout evaluation and the release gate. A null threshold is not checked.</summary>
-public sealed class EvalOptions
+internal sealed class EvalOptions
 {
     /// <summary>Prompts per batched generation.</summary>
     [Description("prompts per batched generation"), Range(1, 4096)]

@@ -4,7 +4,7 @@ using System.ComponentModel.DataAnnotations;
 namespace LoraPipeline.Configuration;
 
 /// <summary>The <c>lora</c> section: adapter rank, scale and where it is injected.</summary>
-public sealed class LoraOptions
+internal sealed class LoraOptions
 {
     /// <summary>Rank r.</summary>
     [Description("rank r"), Range(1, 4096)]

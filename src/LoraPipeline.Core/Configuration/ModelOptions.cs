@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace LoraPipeline.Configuration;
 
 /// <summary>The <c>model</c> section: which base model, and in which format to train it.</summary>
-public sealed class ModelOptions
+internal sealed class ModelOptions
 {
     /// <summary>Model source: <c>hf:org/name[@revision]</c>, a local folder, or <c>builtin:tiny-llama</c>.</summary>
     [Description("hf:org/name[@revision], a local folder, or builtin:tiny-llama")]

@@ -6,7 +6,7 @@ namespace LoraPipeline.Configuration;
 /// The whole pipeline configuration: one YAML file with a section per concern. Keys are the
 /// snake_case forms of the property names (for example <c>train.max_steps</c>).
 /// </summary>
-public sealed class PipelineConfig
+internal sealed class PipelineConfig
 {
     /// <summary>The base model and its format.</summary>
     public ModelOptions Model { get; set; } = new();

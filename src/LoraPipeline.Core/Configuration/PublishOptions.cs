@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace LoraPipeline.Configuration;
 
 /// <summary>The <c>publish</c> section: the adapter package and its GitHub release.</summary>
-public sealed class PublishOptions
+internal sealed class PublishOptions
 {
     /// <summary>GitHub repository <c>owner/name</c> (defaults to <c>GITHUB_REPOSITORY</c>).</summary>
     [Description("GitHub repository owner/name; defaults to GITHUB_REPOSITORY")]

@@ -4,7 +4,7 @@ using System.ComponentModel.DataAnnotations;
 namespace LoraPipeline.Configuration;
 
 /// <summary>The <c>train</c> section: optimiser, schedule, batches, validation and checkpoints.</summary>
-public sealed class TrainOptions
+internal sealed class TrainOptions
 {
     /// <summary>Seed for adapter initialisation, dropout and data order.</summary>
     [Description("seed for adapter init, dropout and data order")]

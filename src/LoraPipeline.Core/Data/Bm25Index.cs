@@ -13,7 +13,7 @@ namespace LoraPipeline.Data;
 /// BM25 retrieval over chunks with Lucene.Net (English analyzer: stemming and stop words). Lucene 4.8
 /// defaults to TF-IDF, so BM25 is set on both the writer and the searcher.
 /// </summary>
-public sealed class Bm25Index : IDisposable
+internal sealed class Bm25Index : IDisposable
 {
     private const LuceneVersion Version = LuceneVersion.LUCENE_48;
     private readonly RAMDirectory _directory = new();

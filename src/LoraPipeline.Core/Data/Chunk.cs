@@ -6,4 +6,4 @@ namespace LoraPipeline.Data;
 /// <param name="Index">Position within the document.</param>
 /// <param name="Text">The passage text.</param>
 /// <param name="Tokens">Its length in model tokens.</param>
-public sealed record Chunk(string Id, string DocumentId, int Index, string Text, int Tokens);
+internal sealed record Chunk(string Id, string DocumentId, int Index, string Text, int Tokens);

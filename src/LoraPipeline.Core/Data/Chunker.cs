@@ -7,7 +7,7 @@ namespace LoraPipeline.Data;
 /// <c>chunkTokens</c> model tokens, consecutive windows sharing about <c>overlapTokens</c> tokens.
 /// Token counts come from the model's tokenizer, so a chunk's budget is what it costs in the prompt.
 /// </summary>
-public sealed partial class Chunker(Func<string, int> countTokens, int chunkTokens, int overlapTokens)
+internal sealed partial class Chunker(Func<string, int> countTokens, int chunkTokens, int overlapTokens)
 {
     [GeneratedRegex(@"\S+\s*")]
     private static partial Regex Words();

@@ -10,7 +10,7 @@ namespace LoraPipeline.Data;
 /// train split a configured share of answerable examples loses its oracle and gets the refusal as answer.
 /// Every random choice is seeded by a hash of (seed, example id), so results do not depend on order.
 /// </summary>
-public sealed class ContextBuilder(IReadOnlyList<Chunk> chunks, Bm25Index index, int topK, double refusalShare, int seed, string refusal)
+internal sealed class ContextBuilder(IReadOnlyList<Chunk> chunks, Bm25Index index, int topK, double refusalShare, int seed, string refusal)
 {
     private readonly ILookup<string, Chunk> _byDocument = chunks.ToLookup(c => c.DocumentId);
 

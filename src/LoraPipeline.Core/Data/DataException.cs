@@ -1,7 +1,7 @@
 namespace LoraPipeline.Data;
 
 /// <summary>Malformed input data; the message names the file and line and what is wrong.</summary>
-public sealed class DataException(string file, int line, string problem)
+internal sealed class DataException(string file, int line, string problem)
     : Exception(line > 0 ? $"{file}:{line}: {problem}" : $"{file}: {problem}")
 {
     /// <summary>The file.</summary>

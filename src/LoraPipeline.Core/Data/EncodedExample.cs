@@ -5,4 +5,4 @@ namespace LoraPipeline.Data;
 /// <param name="Id">Example id.</param>
 /// <param name="InputIds">All token ids.</param>
 /// <param name="LabelStart">Index of the first answer token.</param>
-public sealed record EncodedExample(string Id, IReadOnlyList<int> InputIds, int LabelStart);
+internal sealed record EncodedExample(string Id, IReadOnlyList<int> InputIds, int LabelStart);

@@ -9,7 +9,7 @@ namespace LoraPipeline.Data;
 /// tokenizer's config asks for it. Too-long examples lose context passages from the end, oracle
 /// passages last of all; an example that still does not fit is dropped. The answer is never cut.
 /// </summary>
-public sealed class ExampleEncoder
+internal sealed class ExampleEncoder
 {
     private readonly ModelTokenizer _tokenizer;
     private readonly PromptTemplate _template;

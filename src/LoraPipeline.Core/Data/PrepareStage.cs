@@ -11,7 +11,7 @@ namespace LoraPipeline.Data;
 /// in the model's format → tokens with answer-only labels → <c>train/valid/test.jsonl</c>, their
 /// <c>*.tokens.jsonl</c>, <c>prompt_format.json</c>, <c>stats.json</c> and <c>stats.md</c>.
 /// </summary>
-public sealed class PrepareStage : IStage
+internal sealed class PrepareStage : IStage
 {
     /// <inheritdoc />
     public string Name => "prepare";

@@ -4,7 +4,7 @@ using System.Text;
 namespace LoraPipeline.Data;
 
 /// <summary>Statistics of a Prepare run: what <c>stats.json</c> and <c>stats.md</c> report.</summary>
-public sealed class PrepareStats
+internal sealed class PrepareStats
 {
     /// <summary>Per-split figures.</summary>
     public sealed class SplitStats

@@ -14,7 +14,7 @@ namespace LoraPipeline.Data;
 /// <param name="EndOfTurnToken">Special token that ends answers, or null for the tokenizer's eos.</param>
 /// <param name="EndId">Its id.</param>
 /// <param name="BosId">BOS id the tokenizer prepends, or null when it adds none.</param>
-public sealed record PromptFormatRecord(PromptFormat Format, string Instruction, string RefusalAnswer, string? EndOfTurnToken, int EndId, int? BosId)
+internal sealed record PromptFormatRecord(PromptFormat Format, string Instruction, string RefusalAnswer, string? EndOfTurnToken, int EndId, int? BosId)
 {
     /// <summary>Writes the record atomically.</summary>
     public void Write(string directory) =>

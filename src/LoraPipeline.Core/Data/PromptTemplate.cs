@@ -7,7 +7,7 @@ namespace LoraPipeline.Data;
 /// never contains BOS (the tokenizer adds exactly one where the model expects it); the answer is
 /// followed by the format's end-of-turn token, which is a learned label.
 /// </summary>
-public sealed class PromptTemplate
+internal sealed class PromptTemplate
 {
     private PromptTemplate(PromptFormat format, string? endOfTurn) => (Format, EndOfTurnToken) = (format, endOfTurn);
 

@@ -6,7 +6,7 @@ namespace LoraPipeline.Data;
 /// <summary>A knowledge-base document.</summary>
 /// <param name="Id">File name without extension.</param>
 /// <param name="Text">Markdown text.</param>
-public sealed record Document(string Id, string Text);
+internal sealed record Document(string Id, string Text);
 
 /// <summary>A question with its reference answer.</summary>
 /// <param name="Id">Stable unique id.</param>
@@ -15,14 +15,14 @@ public sealed record Document(string Id, string Text);
 /// <param name="Sources">Ids of the documents that hold the answer (empty when unanswerable).</param>
 /// <param name="Group">Paraphrases of one question share a group; splits never separate a group.</param>
 /// <param name="Context">Ready-made context passages (examples input), or null to retrieve from documents.</param>
-public sealed record QaPair(string Id, string Question, string Answer, IReadOnlyList<string> Sources, string Group, IReadOnlyList<string>? Context = null);
+internal sealed record QaPair(string Id, string Question, string Answer, IReadOnlyList<string> Sources, string Group, IReadOnlyList<string>? Context = null);
 
 /// <summary>
 /// Input of the Prepare stage: either a dataset folder (<c>documents/*.md</c>, <c>qa.jsonl</c>,
 /// <c>dataset.json</c>) or a JSONL of ready-made examples (<c>question</c>, <c>context</c> list, <c>answer</c>).
 /// Malformed lines fail with file and line, or are skipped and counted with <c>data.on_error: skip</c>.
 /// </summary>
-public sealed class RagDataset
+internal sealed class RagDataset
 {
     /// <summary>Refusal answer used when none is configured by the dataset.</summary>
     public const string DefaultRefusal = "The provided documents do not contain the answer to this question.";

@@ -11,6 +11,6 @@ namespace LoraPipeline.Data;
 /// <param name="Answerable">True when the context holds the answer.</param>
 /// <param name="OracleRemoved">True when the oracle passage was removed on purpose (the model learns to refuse).</param>
 /// <param name="OracleIds">Ids of the passages that hold the answer (never truncated away).</param>
-public sealed record RagExample(string Id, string Group, Split Split, string Question, string Answer,
+internal sealed record RagExample(string Id, string Group, Split Split, string Question, string Answer,
     IReadOnlyList<string> Passages, IReadOnlyList<string> ContextIds, bool Answerable, bool OracleRemoved,
     IReadOnlySet<string> OracleIds);

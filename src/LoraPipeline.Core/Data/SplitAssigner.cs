@@ -5,7 +5,7 @@ using System.Text;
 namespace LoraPipeline.Data;
 
 /// <summary>The three splits.</summary>
-public enum Split
+internal enum Split
 {
     /// <summary>Training.</summary>
     Train,
@@ -19,7 +19,7 @@ public enum Split
 /// Assigns a split from a SHA-256 hash of the example's group id: the same on every run and machine,
 /// independent of file order, and paraphrases (one group) never straddle splits.
 /// </summary>
-public static class SplitAssigner
+internal static class SplitAssigner
 {
     /// <summary>The split of a group.</summary>
     public static Split Assign(string group, double trainRatio, double validRatio)

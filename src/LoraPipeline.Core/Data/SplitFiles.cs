@@ -13,17 +13,17 @@ namespace LoraPipeline.Data;
 /// <param name="Question">The bare question.</param>
 /// <param name="Context">The passages.</param>
 /// <param name="Group">Paraphrase group.</param>
-public sealed record SplitRecord(string Id, string Input, string Output, IReadOnlyList<string> ContextIds, bool Answerable,
+internal sealed record SplitRecord(string Id, string Input, string Output, IReadOnlyList<string> ContextIds, bool Answerable,
     string Question, IReadOnlyList<string> Context, string Group);
 
 /// <summary>One line of <c>*.tokens.jsonl</c>: the exact tokens Train and Evaluate use.</summary>
 /// <param name="Id">Question id.</param>
 /// <param name="InputIds">Prompt + answer + end token.</param>
 /// <param name="LabelStart">First answer position.</param>
-public sealed record TokenRecord(string Id, IReadOnlyList<int> InputIds, int LabelStart);
+internal sealed record TokenRecord(string Id, IReadOnlyList<int> InputIds, int LabelStart);
 
 /// <summary>Reads and writes the split files.</summary>
-public static class SplitFiles
+internal static class SplitFiles
 {
     private static readonly JsonSerializerOptions Json = new()
     {

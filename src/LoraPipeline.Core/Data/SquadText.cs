@@ -3,7 +3,7 @@ using System.Text;
 namespace LoraPipeline.Data;
 
 /// <summary>The SQuAD answer normalisation: lower-case, strip ASCII punctuation, drop the articles a/an/the as words, collapse whitespace. Used by Prepare (leaked-question check) and Evaluate (answer metrics).</summary>
-public static class SquadText
+internal static class SquadText
 {
     private static readonly HashSet<string> Articles = ["a", "an", "the"];
 

@@ -7,7 +7,7 @@ namespace LoraPipeline.Evaluation;
 /// The standard extractive-QA metrics, each for one prediction against its references (best over
 /// references), on a 0–1 scale; reports average them ×100.
 /// </summary>
-public static partial class AnswerMetrics
+internal static partial class AnswerMetrics
 {
     /// <summary>SQuAD exact match: normalised strings equal.</summary>
     public static double ExactMatch(string prediction, IEnumerable<string> references) =>

@@ -27,7 +27,7 @@ namespace LoraPipeline.Evaluation;
 /// To compare with a newer release, name its tag (a config change reruns the stage) or delete the <c>evaluate/</c> folder.
 /// </para>
 /// </summary>
-public sealed class EvaluateStage : IStage, IStageFollowUp
+internal sealed class EvaluateStage : IStage, IStageFollowUp
 {
     private readonly Func<string, string?> _environment;
 

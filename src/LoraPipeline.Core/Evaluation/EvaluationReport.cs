@@ -13,7 +13,7 @@ namespace LoraPipeline.Evaluation;
 /// (which may be a release's report written by an older version: only <c>metrics.adapter</c> is required to read one).
 /// Also renders <c>report.md</c>.
 /// </summary>
-public sealed class EvaluationReport
+internal sealed class EvaluationReport
 {
     /// <summary>Gate verdict; null only in a report that has none (an old or hand-written baseline).</summary>
     public GateVerdict? Gate { get; init; }

@@ -8,7 +8,7 @@ namespace LoraPipeline.Evaluation;
 /// regression against a previous release's <c>report.json</c>. A metric that is missing, NaN or unreadable
 /// fails its check (fail closed).
 /// </summary>
-public static class Gate
+internal static class Gate
 {
     /// <summary>Metrics where lower is better.</summary>
     public static readonly IReadOnlySet<string> LowerIsBetter = new HashSet<string> { "loss", "perplexity", "false_refusal_rate" };

@@ -4,13 +4,13 @@ namespace LoraPipeline.Evaluation;
 /// <param name="Name">What was checked (for example <c>max_eval_loss</c>).</param>
 /// <param name="Passed">Whether it passed.</param>
 /// <param name="Detail">Values and threshold, in words.</param>
-public sealed record GateCheck(string Name, bool Passed, string Detail);
+internal sealed record GateCheck(string Name, bool Passed, string Detail);
 
 /// <summary>
 /// The gate's decision, as <see cref="Gate.Evaluate"/> makes it and as <c>report.json</c>'s <c>gate</c> object stores it:
 /// passed only when every configured check passed, and bound to the adapter weights it was made for.
 /// </summary>
-public sealed record GateVerdict
+internal sealed record GateVerdict
 {
     /// <summary>Overall verdict.</summary>
     public required bool Passed { get; init; }

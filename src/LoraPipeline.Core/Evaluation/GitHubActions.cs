@@ -1,7 +1,7 @@
 namespace LoraPipeline.Evaluation;
 
 /// <summary>GitHub Actions integration: the report goes to the job summary and a failed gate becomes an error annotation.</summary>
-public static class GitHubActions
+internal static class GitHubActions
 {
     /// <summary>Appends <paramref name="markdown"/> to <c>GITHUB_STEP_SUMMARY</c> when set, and prints <c>::error::</c> for a failed gate.</summary>
     public static void Publish(string markdown, GateVerdict verdict)

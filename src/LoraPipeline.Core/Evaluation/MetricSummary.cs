@@ -1,7 +1,7 @@
 namespace LoraPipeline.Evaluation;
 
 /// <summary>Aggregates per-example answers into the report's metrics (0–100 scales, loss in nats per answer token).</summary>
-public static class MetricSummary
+internal static class MetricSummary
 {
     /// <summary>One answered example.</summary>
     /// <param name="Prediction">Generated answer.</param>

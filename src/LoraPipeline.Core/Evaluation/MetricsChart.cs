@@ -1,7 +1,7 @@
 namespace LoraPipeline.Evaluation;
 
 /// <summary>A grouped bar chart of base vs adapter metrics (0–100 scale metrics only), as a PNG.</summary>
-public static class MetricsChart
+internal static class MetricsChart
 {
     /// <summary>Metrics drawn, in order.</summary>
     public static readonly string[] Drawn = ["exact_match", "token_f1", "rouge_l", "refusal_accuracy", "grounding_rate"];

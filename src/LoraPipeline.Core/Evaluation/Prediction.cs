@@ -11,5 +11,5 @@ namespace LoraPipeline.Evaluation;
 /// <param name="AdapterTokenF1">Adapter token F1 (0–1).</param>
 /// <param name="AdapterExactMatch">Adapter exact match (0 or 1).</param>
 /// <param name="AdapterGrounded">Adapter answer's content words all in the context (null for refusals).</param>
-public sealed record Prediction(string Id, string Question, string Reference, bool Answerable, string BasePrediction, string AdapterPrediction,
+internal sealed record Prediction(string Id, string Question, string Reference, bool Answerable, string BasePrediction, string AdapterPrediction,
     double BaseTokenF1, double AdapterTokenF1, double AdapterExactMatch, bool? AdapterGrounded);

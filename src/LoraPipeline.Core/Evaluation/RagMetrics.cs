@@ -3,7 +3,7 @@ using LoraPipeline.Data;
 namespace LoraPipeline.Evaluation;
 
 /// <summary>Metrics specific to retrieval-augmented answers: refusals and grounding in the supplied context.</summary>
-public static class RagMetrics
+internal static class RagMetrics
 {
     // Function words that carry no content; an answer is grounded when its other words are in the context.
     private static readonly HashSet<string> StopWords =

@@ -5,7 +5,7 @@ namespace LoraPipeline.GitHub;
 /// <summary>Where and as whom to release: the API base address (<c>GITHUB_API_URL</c>, for GitHub Enterprise), the repository
 /// (<c>publish.repository</c> or <c>GITHUB_REPOSITORY</c>), the token (<c>GITHUB_TOKEN</c>) and the commit a new tag points at
 /// (<c>GITHUB_SHA</c>).</summary>
-public sealed class GitHubSettings
+internal sealed class GitHubSettings
 {
     /// <summary>The public GitHub API.</summary>
     public static readonly Uri DefaultApiUrl = new("https://api.github.com/");

@@ -2,7 +2,7 @@ namespace LoraPipeline.GitHub;
 
 /// <summary>A GitHub token that never shows itself: <see cref="ToString"/> prints a mask, and <see cref="Redact"/> removes it
 /// from any text (a server message that echoes it, for example) before that text reaches a console or an exception.</summary>
-public sealed class GitHubToken
+internal sealed class GitHubToken
 {
     private readonly string _value;
 

@@ -15,7 +15,7 @@ namespace LoraPipeline.GitHub;
 /// release's <c>&lt;tag&gt;.zip</c>. Anything missing or unreadable fails closed with a <see cref="GitHubException"/> that names
 /// the tag, the repository and what to do, and never the token.
 /// </summary>
-public sealed class ReleaseBaseline
+internal sealed class ReleaseBaseline
 {
     /// <summary>The prefix of a release baseline in <c>eval.baseline</c>.</summary>
     public const string Prefix = "release:";

@@ -13,7 +13,7 @@ namespace LoraPipeline.Hub;
 /// so that every stage runs offline through the same code as a downloaded model. Weights are random
 /// from a fixed seed (normal(0, 0.02) as transformers initialises Llama; norms at 1).
 /// </summary>
-public static class BuiltinTinyLlama
+internal static class BuiltinTinyLlama
 {
     /// <summary>Name after <c>builtin:</c>.</summary>
     public const string Name = "tiny-llama";

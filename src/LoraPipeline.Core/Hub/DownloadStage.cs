@@ -9,7 +9,7 @@ namespace LoraPipeline.Hub;
 /// <c>download/source.json</c> (the built-in model is written into the stage folder; a local folder is
 /// referenced in place; a Hub snapshot is a pointer into the Hugging Face cache).
 /// </summary>
-public sealed class DownloadStage : IStage
+internal sealed class DownloadStage : IStage
 {
     /// <inheritdoc />
     public string Name => "download";

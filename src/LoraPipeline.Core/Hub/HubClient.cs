@@ -9,7 +9,7 @@ namespace LoraPipeline.Hub;
 /// config, tokenizer and safetensors files only, resumable, verified, retried on transient failures.
 /// A complete cached revision is returned without any network request.
 /// </summary>
-public sealed class HubClient : IDisposable
+internal sealed class HubClient : IDisposable
 {
     private readonly HubHttp _http;
 

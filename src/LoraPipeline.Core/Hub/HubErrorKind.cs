@@ -1,7 +1,7 @@
 namespace LoraPipeline.Hub;
 
 /// <summary>What went wrong in a Hub download, so callers can react without parsing messages.</summary>
-public enum HubErrorKind
+internal enum HubErrorKind
 {
     /// <summary>HTTP 401/403: gated, private or missing repository, or a refused token.</summary>
     Unauthorized,

@@ -1,7 +1,7 @@
 namespace LoraPipeline.Hub;
 
 /// <summary>A Hub download failure with a message a user can act on. Messages never contain the access token.</summary>
-public sealed class HubException : Exception
+internal sealed class HubException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public HubException(HubErrorKind kind, string message, Exception? innerException = null)

@@ -3,7 +3,7 @@ namespace LoraPipeline.Hub;
 /// <summary>A model on the Hub: <c>hf:org/name[@revision]</c>, revision defaulting to <c>main</c>.</summary>
 /// <param name="RepoId">Repository id, <c>org/name</c> (or a legacy single <c>name</c>).</param>
 /// <param name="Revision">Branch, tag or commit sha.</param>
-public sealed record HubReference(string RepoId, string Revision)
+internal sealed record HubReference(string RepoId, string Revision)
 {
     /// <summary>The source prefix.</summary>
     public const string Prefix = "hf:";

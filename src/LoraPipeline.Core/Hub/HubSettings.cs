@@ -5,7 +5,7 @@ namespace LoraPipeline.Hub;
 /// cache folder (<c>HF_HUB_CACHE</c>, else <c>HF_HOME</c>/hub), offline mode (<c>HF_HUB_OFFLINE</c>) and retry tuning.
 /// The token is never shown: <see cref="ToString"/> only says whether one is set.
 /// </summary>
-public sealed class HubSettings
+internal sealed class HubSettings
 {
     /// <summary>The public Hub.</summary>
     public const string DefaultEndpoint = "https://huggingface.co";

@@ -1,7 +1,7 @@
 namespace LoraPipeline.Hub;
 
 /// <summary>Kinds of model source.</summary>
-public enum ModelSourceKind
+internal enum ModelSourceKind
 {
     /// <summary>A Hugging Face Hub repository (<c>hf:org/name[@revision]</c>).</summary>
     Hub,
@@ -15,7 +15,7 @@ public enum ModelSourceKind
 /// <param name="Kind">Which kind of source.</param>
 /// <param name="Value">Repository id, folder path or builtin name.</param>
 /// <param name="Revision">Hub revision (branch, tag or commit), when given with <c>@</c> or by config.</param>
-public sealed record ModelSource(ModelSourceKind Kind, string Value, string? Revision)
+internal sealed record ModelSource(ModelSourceKind Kind, string Value, string? Revision)
 {
     /// <summary>Built-in model names.</summary>
     public static IReadOnlyList<string> BuiltinNames { get; } = [BuiltinTinyLlama.Name];

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace LoraPipeline.Hub;
 
 /// <summary>Makes a <see cref="ModelSource"/> available as a local model folder.</summary>
-public static class ModelSources
+internal static class ModelSources
 {
     /// <summary>
     /// Returns the local folder of a source: a Hub snapshot in the Hugging Face cache, the given folder, or the

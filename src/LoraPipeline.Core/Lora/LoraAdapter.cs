@@ -9,7 +9,7 @@ namespace LoraPipeline.Lora;
 /// attention before MLP). The model owns the layers (they are its submodules); train/eval mode follows the model's
 /// own <c>train()</c> / <c>eval()</c>. Obtained from <see cref="LoraInjector"/> or <see cref="PeftAdapter.Apply(LlamaForCausalLM, string)"/>.
 /// </summary>
-public sealed class LoraAdapter
+internal sealed class LoraAdapter
 {
     private readonly List<(ProjectionSite Site, LoraLinear Layer)> _layers;
     private bool _removed;

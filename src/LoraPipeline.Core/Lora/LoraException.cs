@@ -1,7 +1,7 @@
 namespace LoraPipeline.Lora;
 
 /// <summary>A LoRA adapter cannot be injected, saved, loaded or applied; the message names the module, pattern or file.</summary>
-public sealed class LoraException : Exception
+internal sealed class LoraException : Exception
 {
     /// <summary>Creates the exception with <paramref name="message"/>.</summary>
     public LoraException(string message) : base(message)

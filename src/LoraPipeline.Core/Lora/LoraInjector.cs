@@ -8,7 +8,7 @@ namespace LoraPipeline.Lora;
 /// Wraps a model's projections in <see cref="LoraLinear"/> layers, selected by <c>target_modules</c> patterns
 /// (<see cref="TargetModuleMatcher"/>) or by explicit module paths, and freezes every other parameter.
 /// </summary>
-public static class LoraInjector
+internal static class LoraInjector
 {
     /// <summary>
     /// Injects an adapter into every projection <see cref="LoraOptions.TargetModules"/> selects. Each module's A is

@@ -12,7 +12,7 @@ namespace LoraPipeline.Lora;
 /// applied only in training mode, from its own seeded generator. <see cref="Merge"/> folds the update into the base
 /// weight; <see cref="Unmerge"/> takes it out again.
 /// </summary>
-public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
 {
     private readonly Linear _base;
     private readonly Parameter _loraA;

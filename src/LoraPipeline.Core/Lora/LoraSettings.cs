@@ -10,7 +10,7 @@ namespace LoraPipeline.Lora;
 /// <param name="Alpha">Scale numerator alpha (positive).</param>
 /// <param name="Dropout">Dropout probability on the adapter input, in [0, 1).</param>
 /// <param name="UseRslora">Scale by <c>alpha / sqrt(r)</c> instead of <c>alpha / r</c>.</param>
-public sealed record LoraSettings(int Rank, double Alpha, double Dropout, bool UseRslora)
+internal sealed record LoraSettings(int Rank, double Alpha, double Dropout, bool UseRslora)
 {
     /// <summary>The factor applied to <c>B(A(x))</c>.</summary>
     public double Scale => UseRslora ? Alpha / Math.Sqrt(Rank) : Alpha / Rank;

@@ -11,7 +11,7 @@ namespace LoraPipeline.Lora;
 /// <c>torch_dtype</c>), <c>model.safetensors</c> or shards plus <c>model.safetensors.index.json</c> under the
 /// standard tensor names (no LoRA keys), and the base folder's tokenizer files.
 /// </summary>
-public static class MergedCheckpointWriter
+internal static class MergedCheckpointWriter
 {
     /// <summary>Default largest shard, as transformers' <c>max_shard_size="5GB"</c>.</summary>
     public const long DefaultMaxShardBytes = 5_000_000_000;

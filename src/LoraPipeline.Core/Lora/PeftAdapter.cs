@@ -10,7 +10,7 @@ namespace LoraPipeline.Lora;
 /// <c>{"format": "pt"}</c>) that <c>peft</c>, <c>transformers</c> and vLLM load: export an injected adapter, read one
 /// back, and apply it onto a model with every mismatch named.
 /// </summary>
-public static class PeftAdapter
+internal static class PeftAdapter
 {
     /// <summary>
     /// Writes <paramref name="adapter"/> to <paramref name="directory"/> atomically (a temporary sibling folder renamed

@@ -8,7 +8,7 @@ namespace LoraPipeline.Lora;
 /// vLLM read, with sorted keys and 2-space indent as PEFT does; <see cref="Parse"/> reads one back and refuses what
 /// this pipeline cannot apply (DoRA, <c>modules_to_save</c>, per-module rank/alpha patterns, biases, transposed weights).
 /// </summary>
-public sealed record PeftAdapterConfig
+internal sealed record PeftAdapterConfig
 {
     /// <summary>Base model name or path (<c>base_model_name_or_path</c>).</summary>
     public required string BaseModelNameOrPath { get; init; }

@@ -6,7 +6,7 @@ namespace LoraPipeline.Lora;
 /// A PEFT adapter folder read into memory: its config and, per module path, A [r, in] and B [out, r] in float32
 /// on the CPU. Owns the tensors (dispose it once applied).
 /// </summary>
-public sealed class PeftAdapterContents : IDisposable
+internal sealed class PeftAdapterContents : IDisposable
 {
     internal PeftAdapterContents(string directory, PeftAdapterConfig config, IReadOnlyList<PeftModuleWeights> modules)
     {
@@ -39,4 +39,4 @@ public sealed class PeftAdapterContents : IDisposable
 /// <param name="ModulePath">Full Hugging Face module path (<c>model.layers.0.self_attn.q_proj</c>).</param>
 /// <param name="LoraA">A [r, in], float32.</param>
 /// <param name="LoraB">B [out, r], float32.</param>
-public sealed record PeftModuleWeights(string ModulePath, Tensor LoraA, Tensor LoraB);
+internal sealed record PeftModuleWeights(string ModulePath, Tensor LoraA, Tensor LoraB);

@@ -3,7 +3,7 @@ namespace LoraPipeline.Lora;
 /// <summary>
 /// PEFT's tensor names: <c>base_model.model.</c> + module path + <c>.lora_A.weight</c> / <c>.lora_B.weight</c>.
 /// </summary>
-public static class PeftKeys
+internal static class PeftKeys
 {
     /// <summary>The prefix PEFT's <c>PeftModel</c> puts before the Hugging Face module path.</summary>
     public const string Prefix = "base_model.model.";

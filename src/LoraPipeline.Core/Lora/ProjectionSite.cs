@@ -10,7 +10,7 @@ namespace LoraPipeline.Lora;
 /// <param name="ShortName">The projection's own name (the last path segment).</param>
 /// <param name="Layer">Index of the decoder layer.</param>
 /// <param name="Host">The attention or MLP block holding the projection.</param>
-public sealed record ProjectionSite(string Path, string ShortName, int Layer, IProjectionHost Host)
+internal sealed record ProjectionSite(string Path, string ShortName, int Layer, IProjectionHost Host)
 {
     /// <summary>Every projection of <paramref name="model"/> in canonical order: by layer, attention before MLP, then the block's own order.</summary>
     public static IReadOnlyList<ProjectionSite> All(LlamaForCausalLM model)

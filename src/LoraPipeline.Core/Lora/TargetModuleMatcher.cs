@@ -8,7 +8,7 @@ namespace LoraPipeline.Lora;
 /// expression that must match the whole module path (<c>model\.layers\.(0|1)\.self_attn\.v_proj</c>), as PEFT's
 /// <c>re.fullmatch</c> does. A pattern that matches nothing is an error naming it and the available names.
 /// </summary>
-public static class TargetModuleMatcher
+internal static class TargetModuleMatcher
 {
     private static readonly Regex ShortName = new("^[A-Za-z0-9_]+$", RegexOptions.CultureInvariant);
 

@@ -8,7 +8,7 @@ namespace LoraPipeline.Modeling;
 /// <c>o_proj</c>, rotary embeddings on q and k, key/value heads repeated to the query heads, and
 /// <c>scaled_dot_product_attention</c> (scale 1/√head_dim) under a boolean mask.
 /// </summary>
-public sealed class Attention : ProjectionModule
+internal sealed class Attention : ProjectionModule
 {
     private readonly int _heads;
     private readonly int _kvHeads;

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Modeling;
 
 /// <summary>Position ids and boolean attention masks from a padding mask, with transformers' conventions.</summary>
-public static class AttentionMasks
+internal static class AttentionMasks
 {
     /// <summary>
     /// Position ids [batch, seq] for the last <paramref name="seq"/> of the positions covered by

@@ -7,7 +7,7 @@ namespace LoraPipeline.Modeling;
 /// One pre-norm decoder layer: <c>h = x + self_attn(input_layernorm(x))</c>, then
 /// <c>h + mlp(post_attention_layernorm(h))</c>.
 /// </summary>
-public sealed class DecoderLayer : nn.Module
+internal sealed class DecoderLayer : nn.Module
 {
     [TorchSharp.Utils.ComponentName(Name = "input_layernorm")]
     private readonly RmsNorm _inputNorm;

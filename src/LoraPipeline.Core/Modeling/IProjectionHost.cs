@@ -7,7 +7,7 @@ namespace LoraPipeline.Modeling;
 /// so that adapters (LoRA) can wrap them without the module knowing. A replacement must map the same input
 /// to the same output shape; the module calls whatever is installed.
 /// </summary>
-public interface IProjectionHost
+internal interface IProjectionHost
 {
     /// <summary>The names of the replaceable projections, in Hugging Face spelling.</summary>
     IReadOnlyList<string> ProjectionNames { get; }

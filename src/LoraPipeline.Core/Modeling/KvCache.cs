@@ -7,7 +7,7 @@ namespace LoraPipeline.Modeling;
 /// preallocated to a capacity (grown by doubling if exceeded) so that each decoding step costs the same.
 /// Filled by <see cref="LlamaForCausalLM.Forward"/>: every layer appends, then the model advances <see cref="Length"/>.
 /// </summary>
-public sealed class KvCache : IDisposable
+internal sealed class KvCache : IDisposable
 {
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;

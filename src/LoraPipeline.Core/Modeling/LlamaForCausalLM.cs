@@ -12,7 +12,7 @@ namespace LoraPipeline.Modeling;
 /// Mistral's sliding window is not applied: results differ from transformers only beyond <c>sliding_window</c>
 /// positions (4096 for Mistral 7B).
 /// </summary>
-public sealed class LlamaForCausalLM : nn.Module
+internal sealed class LlamaForCausalLM : nn.Module
 {
     [TorchSharp.Utils.ComponentName(Name = "model")]
     private readonly LlamaModel _model;

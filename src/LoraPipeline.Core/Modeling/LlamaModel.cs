@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Modeling;
 
 /// <summary>The decoder stack (<c>model</c>): <c>embed_tokens</c>, <c>layers.N</c>, final <c>norm</c>.</summary>
-public sealed class LlamaModel : nn.Module
+internal sealed class LlamaModel : nn.Module
 {
     [TorchSharp.Utils.ComponentName(Name = "embed_tokens")]
     private readonly Embedding _embedTokens;

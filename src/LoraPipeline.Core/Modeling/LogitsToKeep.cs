@@ -7,7 +7,7 @@ namespace LoraPipeline.Modeling;
 /// Projecting only the positions a caller needs keeps the [tokens, vocab] logits small: generation needs the last
 /// position, the answer loss only the answer tokens.
 /// </summary>
-public abstract record LogitsToKeep
+internal abstract record LogitsToKeep
 {
     private LogitsToKeep() { }
 

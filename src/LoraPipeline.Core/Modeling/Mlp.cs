@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Modeling;
 
 /// <summary>SwiGLU feed-forward block (<c>mlp</c>): <c>down_proj(silu(gate_proj(x)) · up_proj(x))</c>.</summary>
-public sealed class Mlp : ProjectionModule
+internal sealed class Mlp : ProjectionModule
 {
     /// <summary>Builds the projections for <paramref name="config"/> in <paramref name="dtype"/> on <paramref name="device"/>.</summary>
     public Mlp(ModelConfig config, ScalarType dtype, Device device) : base("mlp", "gate_proj", "up_proj", "down_proj")

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace LoraPipeline.Modeling;
 
 /// <summary>Model architecture families the network implements.</summary>
-public enum ModelArchitecture
+internal enum ModelArchitecture
 {
     /// <summary><c>LlamaForCausalLM</c> (Llama 2, Llama 3).</summary>
     Llama,
@@ -19,7 +19,7 @@ public enum ModelArchitecture
 /// The parts of a Hugging Face <c>config.json</c> that define a Llama-family network. Read with
 /// <see cref="Load"/>; unsupported architectures and rope scalings are refused with the key named.
 /// </summary>
-public sealed record ModelConfig
+internal sealed record ModelConfig
 {
     /// <summary>Architecture family.</summary>
     public required ModelArchitecture Architecture { get; init; }

@@ -4,7 +4,7 @@ namespace LoraPipeline.Modeling;
 /// The one builder of Llama configs without a <c>config.json</c> (benchmarks, random models, tests): the sizes that
 /// matter are arguments, the rest are Llama's defaults (no biases, untied embeddings, RMSNorm eps 1e-5, rope theta 10⁴).
 /// </summary>
-public static class ModelConfigs
+internal static class ModelConfigs
 {
     /// <summary>A Llama config; <paramref name="headDim"/> defaults to hidden / heads.</summary>
     public static ModelConfig Llama(int hidden, int layers, int heads, int kvHeads, int intermediate, int vocab,

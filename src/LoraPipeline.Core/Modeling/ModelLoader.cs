@@ -9,7 +9,7 @@ namespace LoraPipeline.Modeling;
 /// device (no memory), the safetensors headers are checked against the parameters <c>config.json</c> implies,
 /// and then each tensor is read once, converted to the compute dtype, and installed in place.
 /// </summary>
-public static class ModelLoader
+internal static class ModelLoader
 {
     /// <summary>
     /// Loads <paramref name="modelDirectory"/> (<c>config.json</c> plus <c>model.safetensors</c> or shards) in

@@ -8,7 +8,7 @@ namespace LoraPipeline.Modeling;
 /// Forward style: the network's own modules expose a typed <c>Forward(...)</c>; only the projections keep
 /// TorchSharp's <c>Module&lt;Tensor, Tensor&gt;.call</c>, because LoRA swaps <c>nn.Linear</c> for a drop-in replacement.
 /// </summary>
-public abstract class ProjectionModule : nn.Module, IProjectionHost
+internal abstract class ProjectionModule : nn.Module, IProjectionHost
 {
     private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _projections = new(StringComparer.Ordinal);
     private readonly string[] _names;

@@ -8,7 +8,7 @@ namespace LoraPipeline.Modeling;
 /// Root-mean-square normalization as transformers computes it: the input is upcast to float32, scaled by
 /// <c>rsqrt(mean(x²) + eps)</c>, cast back to the input dtype and multiplied by the learned weight.
 /// </summary>
-public sealed class RmsNorm : nn.Module
+internal sealed class RmsNorm : nn.Module
 {
     [TorchSharp.Utils.ComponentName(Name = "weight")]
     private Parameter _weight;

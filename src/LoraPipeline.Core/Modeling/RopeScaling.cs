@@ -5,4 +5,4 @@ namespace LoraPipeline.Modeling;
 /// <param name="LowFreqFactor">Boundary factor for low frequencies.</param>
 /// <param name="HighFreqFactor">Boundary factor for high frequencies.</param>
 /// <param name="OriginalMaxPositionEmbeddings">Context length the model was pre-trained with.</param>
-public sealed record Llama3RopeScaling(double Factor, double LowFreqFactor, double HighFreqFactor, int OriginalMaxPositionEmbeddings);
+internal sealed record Llama3RopeScaling(double Factor, double LowFreqFactor, double HighFreqFactor, int OriginalMaxPositionEmbeddings);

@@ -8,7 +8,7 @@ namespace LoraPipeline.Modeling;
 /// <c>llama3</c> rule; angles are computed in float32 (as transformers does) and cos/sin cast to the compute dtype.
 /// Holds no tensors of its own, so the model stays device- and dtype-agnostic.
 /// </summary>
-public sealed class RotaryEmbedding
+internal sealed class RotaryEmbedding
 {
     private readonly float[] _inverseFrequencies;
 

@@ -1,7 +1,7 @@
 namespace LoraPipeline.Modeling;
 
 /// <summary>How <see cref="TokenGenerator"/> chooses and stops.</summary>
-public sealed record SamplingOptions
+internal sealed record SamplingOptions
 {
     /// <summary>Most tokens generated per prompt.</summary>
     public int MaxNewTokens { get; init; } = 64;

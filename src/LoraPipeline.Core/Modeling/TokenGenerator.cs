@@ -7,7 +7,7 @@ namespace LoraPipeline.Modeling;
 /// masked; position ids follow the mask (<c>cumsum - 1</c>) so padding changes nothing; each step feeds only the
 /// new token through the <see cref="KvCache"/> (or, without the cache, the whole sequence again).
 /// </summary>
-public static class TokenGenerator
+internal static class TokenGenerator
 {
     /// <summary>
     /// Generates up to <see cref="SamplingOptions.MaxNewTokens"/> ids after each prompt, stopping a prompt after it

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Modeling;
 
 /// <summary>Chooses next tokens from float32 logits [batch, vocab]: argmax, or temperature + top-p sampling.</summary>
-public sealed class TokenSampler : IDisposable
+internal sealed class TokenSampler : IDisposable
 {
     private readonly SamplingOptions _options;
     private readonly Generator? _random;

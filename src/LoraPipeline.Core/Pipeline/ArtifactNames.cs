@@ -6,7 +6,7 @@ namespace LoraPipeline.Pipeline;
 /// Hugging Face checkpoint files (<c>config.json</c>, <c>model.safetensors</c>, shard and index names, tokenizer files) belong to
 /// that format and stay with the checkpoint code (<see cref="Checkpoints.CheckpointFormats"/>).
 /// </summary>
-public static class ArtifactNames
+internal static class ArtifactNames
 {
     // ----- every stage -----
 

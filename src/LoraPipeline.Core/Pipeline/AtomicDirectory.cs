@@ -6,7 +6,7 @@ namespace LoraPipeline.Pipeline;
 /// Temporary names carry the writer's process id, so leftovers of a killed writer (a full checkpoint's worth of
 /// disk) are removed by the next write to the same path.
 /// </summary>
-public static class AtomicDirectory
+internal static class AtomicDirectory
 {
     /// <summary>Runs <paramref name="fill"/> with an empty temporary folder, then renames it to <paramref name="path"/>.</summary>
     public static void Write(string path, Action<string> fill)

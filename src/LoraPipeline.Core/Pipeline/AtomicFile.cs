@@ -4,7 +4,7 @@ namespace LoraPipeline.Pipeline;
 
 /// <summary>Writes files under a temporary name in the same folder and then renames them into place,
 /// so a crash or Ctrl-C never leaves a half-written file under the final name.</summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes text (UTF-8, no BOM) atomically.</summary>
     public static void WriteAllText(string path, string text) =>

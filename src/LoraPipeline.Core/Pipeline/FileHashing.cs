@@ -4,7 +4,7 @@ using System.Text;
 namespace LoraPipeline.Pipeline;
 
 /// <summary>SHA-256 helpers, lower-case hex.</summary>
-public static class FileHashing
+internal static class FileHashing
 {
     /// <summary>SHA-256 of a file's content.</summary>
     public static string Sha256File(string path)

@@ -7,7 +7,7 @@ namespace LoraPipeline.Pipeline;
 /// skips it when nothing changed, and otherwise runs it into a temporary folder that is moved into
 /// place with its <c>stage.json</c> only after the stage finished.
 /// </summary>
-public interface IStage
+internal interface IStage
 {
     /// <summary>Lower-case stage name, also the output folder name (for example <c>train</c>).</summary>
     string Name { get; }
@@ -41,4 +41,4 @@ public interface IStage
 /// <summary>What a stage may consult to list its input files.</summary>
 /// <param name="Config">The resolved configuration.</param>
 /// <param name="BaseDirectory">Folder that relative config paths are resolved against.</param>
-public sealed record StageInputs(PipelineConfig Config, string BaseDirectory);
+internal sealed record StageInputs(PipelineConfig Config, string BaseDirectory);

@@ -5,7 +5,7 @@ namespace LoraPipeline.Pipeline;
 /// stage's outputs were rebuilt: <see cref="StageRunner"/> calls it after the outputs were committed or found up to date, while
 /// it still holds the stage's lock. It must be idempotent.
 /// </summary>
-public interface IStageFollowUp
+internal interface IStageFollowUp
 {
     /// <summary>Runs the follow-up against the committed outputs in <paramref name="stageDirectory"/>.</summary>
     Task FollowUpAsync(PipelineRun run, string stageDirectory, CancellationToken cancellationToken);

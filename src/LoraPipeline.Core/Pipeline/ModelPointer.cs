@@ -10,7 +10,7 @@ namespace LoraPipeline.Pipeline;
 /// <param name="Source">The source as configured.</param>
 /// <param name="Kind">Hub, LocalFolder or Builtin.</param>
 /// <param name="Path">Model folder: absolute, or relative to the stage folder.</param>
-public sealed record ModelPointer(string Source, string Kind, string Path)
+internal sealed record ModelPointer(string Source, string Kind, string Path)
 {
     /// <summary>File name inside the Download stage folder.</summary>
     public const string FileName = ArtifactNames.ModelSource;

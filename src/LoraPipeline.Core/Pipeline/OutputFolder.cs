@@ -5,7 +5,7 @@ namespace LoraPipeline.Pipeline;
 /// replaced only when it is absent, empty, a previous output of the same command (it holds the marker file), or
 /// the user said <c>--overwrite</c>; and never when it is, or contains, a folder the command reads.
 /// </summary>
-public static class OutputFolder
+internal static class OutputFolder
 {
     /// <summary>Marker file written into every folder a command produced, naming the command.</summary>
     public const string MarkerFile = ".lora-output";

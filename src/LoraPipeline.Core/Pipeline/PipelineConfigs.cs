@@ -3,7 +3,7 @@ using LoraPipeline.Configuration;
 namespace LoraPipeline.Pipeline;
 
 /// <summary>Loads a configuration and lets every stage check its own keys, so a bad value fails before any work.</summary>
-public static class PipelineConfigs
+internal static class PipelineConfigs
 {
     /// <summary><see cref="ConfigLoader.Load"/> followed by each stage's <see cref="IStage.CheckConfig"/>.</summary>
     public static PipelineConfig Load(string path, IEnumerable<string>? overrides = null)

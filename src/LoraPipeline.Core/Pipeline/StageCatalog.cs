@@ -4,7 +4,7 @@ namespace LoraPipeline.Pipeline;
 /// The pipeline's stages in dependency order. Each stage's own <see cref="IStage.Upstream"/> is the one source of
 /// the graph; <c>build/build.cake</c>'s <c>IsDependentOn</c> edges are tested against it.
 /// </summary>
-public static class StageCatalog
+internal static class StageCatalog
 {
     /// <summary>One stage of the pipeline.</summary>
     /// <param name="Name">Command and folder name (equal to the stage's <see cref="IStage.Name"/>, tested).</param>

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace LoraPipeline.Pipeline;
 
 /// <summary>Everything a running stage needs: configuration, where to write, where its inputs are.</summary>
-public sealed class StageContext
+internal sealed class StageContext
 {
     /// <summary>The resolved configuration.</summary>
     public required PipelineConfig Config { get; init; }

@@ -8,7 +8,7 @@ namespace LoraPipeline.Pipeline;
 /// <c>stage.json</c>: written last into a stage's output folder, it records what the outputs were made
 /// from (the fingerprint and its parts) and what they are (each file's size, time and SHA-256).
 /// </summary>
-public sealed class StageManifest
+internal sealed class StageManifest
 {
     /// <summary>Stage name.</summary>
     public required string Stage { get; init; }

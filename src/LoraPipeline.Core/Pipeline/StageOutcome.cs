@@ -1,7 +1,7 @@
 namespace LoraPipeline.Pipeline;
 
 /// <summary>What the runner did with a stage.</summary>
-public enum StageOutcome
+internal enum StageOutcome
 {
     /// <summary>Fingerprint and outputs matched: nothing ran.</summary>
     UpToDate,

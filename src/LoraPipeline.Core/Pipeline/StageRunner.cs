@@ -9,7 +9,7 @@ namespace LoraPipeline.Pipeline;
 /// folder, writes <c>stage.json</c> last, and swaps the folder into place. A stage killed mid-write
 /// therefore leaves no manifest under its name, and the next run redoes it.
 /// </summary>
-public static class StageRunner
+internal static class StageRunner
 {
     private const string TempPrefix = ".tmp-";
     private const string OldPrefix = ".old-";

@@ -6,7 +6,7 @@ namespace LoraPipeline.Publishing;
 /// A package in <c>publish/</c>: the folder <c>&lt;tag&gt;/</c> (adapter, tokenizer, prompt format, model card, report, plots and
 /// its own <c>SHA256SUMS</c>), <c>&lt;tag&gt;.zip</c> of that folder, and <c>SHA256SUMS</c> over the folder's files and the zip.
 /// </summary>
-public sealed class AdapterPackage
+internal sealed class AdapterPackage
 {
     private AdapterPackage(string directory, string tag, IReadOnlyList<string> files)
     {

@@ -13,7 +13,7 @@ namespace LoraPipeline.Publishing;
 /// evaluate folders, after checking that the gate passed for exactly this adapter. Every file is written atomically, and the
 /// package is byte-for-byte reproducible from the same inputs.
 /// </summary>
-public static class AdapterPackager
+internal static class AdapterPackager
 {
     /// <summary>Optional files copied when present: (source folder selector, file name).</summary>
     private static readonly (Func<PackageSources, string> Folder, string Name)[] Optional =

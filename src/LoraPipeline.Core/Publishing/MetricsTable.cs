@@ -5,7 +5,7 @@ using LoraPipeline.Evaluation;
 namespace LoraPipeline.Publishing;
 
 /// <summary>The base-versus-adapter metrics table (Markdown) shared by the model card and the release notes.</summary>
-public static class MetricsTable
+internal static class MetricsTable
 {
     private static readonly string[] Preferred =
         ["loss", "perplexity", "exact_match", "token_f1", "rouge_l", "refusal_accuracy", "grounding_rate"];

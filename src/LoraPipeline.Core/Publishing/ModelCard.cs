@@ -9,7 +9,7 @@ namespace LoraPipeline.Publishing;
 /// <summary>Renders the package's <c>README.md</c>: a Hugging Face model card with YAML front matter (<c>base_model</c>,
 /// <c>library_name: peft</c>, <c>license</c>, <c>tags</c>, <c>datasets</c>, <c>pipeline_tag</c>), then training setup,
 /// hyperparameters, evaluation, gate, intended use, limits and how to load the adapter.</summary>
-public static class ModelCard
+internal static class ModelCard
 {
     /// <summary>Tags written into the front matter.</summary>
     public static IReadOnlyList<string> Tags { get; } = ["lora", "peft", "rag", "retrieval-augmented-generation", "text-generation", "lora-pipeline"];

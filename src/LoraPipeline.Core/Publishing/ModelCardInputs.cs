@@ -5,7 +5,7 @@ using LoraPipeline.Evaluation;
 namespace LoraPipeline.Publishing;
 
 /// <summary>What the model card is written from.</summary>
-public sealed class ModelCardInputs
+internal sealed class ModelCardInputs
 {
     /// <summary>The evaluation report (metrics, gate, model, dataset).</summary>
     public required EvaluationReport Report { get; init; }

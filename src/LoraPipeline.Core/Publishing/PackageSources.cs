@@ -9,7 +9,7 @@ namespace LoraPipeline.Publishing;
 /// <param name="EvaluateDirectory"><c>evaluate/</c>: <c>report.json</c>, <c>report.md</c>, <c>metrics.png</c>.</param>
 /// <param name="MergedCheckpointDirectory">Hook for the merged checkpoint: a folder copied under <c>merged/</c>, or null
 /// (<c>publish.include_merged</c> fills it with a merge made in the stage's scratch folder).</param>
-public sealed record PackageSources(
+internal sealed record PackageSources(
     string ConvertDirectory, string PrepareDirectory, string TrainDirectory, string EvaluateDirectory, string? MergedCheckpointDirectory = null)
 {
     /// <summary>Builds the sources from a run's artifacts folder with the standard stage folder names.</summary>

@@ -5,7 +5,7 @@ namespace LoraPipeline.Publishing;
 
 /// <summary>Writes a reproducible zip: entries sorted by name, fixed timestamps and permissions, so the same files give the
 /// same bytes and a re-run release finds its zip unchanged.</summary>
-public static class PackageZip
+internal static class PackageZip
 {
     private static readonly DateTimeOffset FixedTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 

@@ -3,7 +3,7 @@ using LoraPipeline.Evaluation;
 namespace LoraPipeline.Publishing;
 
 /// <summary>Publish's precondition: the evaluation gate passed, for exactly the adapter being published.</summary>
-public static class PublishGate
+internal static class PublishGate
 {
     /// <summary>Reads <c>evaluate/report.json</c> for publishing: it must hold a gate verdict and both models' metrics.</summary>
     public static EvaluationReport ReadReport(string reportPath)

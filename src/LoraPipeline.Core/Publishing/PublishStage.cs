@@ -13,7 +13,7 @@ namespace LoraPipeline.Publishing;
 /// gate for exactly the trained adapter. Its follow-up, on every run, releases the package on GitHub when <c>GITHUB_TOKEN</c>
 /// and a repository are set, and otherwise says that the release was skipped and why (the run still succeeds).
 /// </summary>
-public sealed class PublishStage : IStage, IStageFollowUp
+internal sealed class PublishStage : IStage, IStageFollowUp
 {
     private readonly Func<string, string?> _environment;
 

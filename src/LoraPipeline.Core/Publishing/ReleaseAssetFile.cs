@@ -8,7 +8,7 @@ namespace LoraPipeline.Publishing;
 /// <param name="Size">Size in bytes.</param>
 /// <param name="Sha256">Lower-case hex SHA-256 of the content.</param>
 /// <param name="ContentType">MIME type sent with the upload.</param>
-public sealed record ReleaseAssetFile(string Name, string Path, long Size, string Sha256, string ContentType)
+internal sealed record ReleaseAssetFile(string Name, string Path, long Size, string Sha256, string ContentType)
 {
     /// <summary>Describes a local file (size and SHA-256 read now).</summary>
     public static ReleaseAssetFile From(string name, string path, string contentType) =>

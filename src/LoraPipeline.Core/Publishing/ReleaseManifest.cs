@@ -9,7 +9,7 @@ namespace LoraPipeline.Publishing;
 /// </summary>
 /// <param name="AdapterSha256">SHA-256 of <c>adapter_model.safetensors</c>.</param>
 /// <param name="Assets">Asset name → (SHA-256, size).</param>
-public sealed record ReleaseManifest(string AdapterSha256, IReadOnlyDictionary<string, (string Sha256, long Size)> Assets)
+internal sealed record ReleaseManifest(string AdapterSha256, IReadOnlyDictionary<string, (string Sha256, long Size)> Assets)
 {
     private const string Open = "<!-- lora-pipeline:release";
     private const string Close = "-->";

@@ -4,7 +4,7 @@ using LoraPipeline.Evaluation;
 namespace LoraPipeline.Publishing;
 
 /// <summary>The release's notes: the gate verdict, the metrics table, how to verify, then the <see cref="ReleaseManifest"/> block.</summary>
-public static class ReleaseNotes
+internal static class ReleaseNotes
 {
     /// <summary>Renders the notes.</summary>
     public static string Render(EvaluationReport report, string tag, ReleaseManifest manifest)

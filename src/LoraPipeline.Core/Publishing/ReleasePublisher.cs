@@ -11,7 +11,7 @@ namespace LoraPipeline.Publishing;
 /// release's <c>upload_url</c>), missing ones are uploaded, and the notes are written last with the manifest of what was
 /// uploaded. A release whose recorded adapter differs from this package's is replaced only with <c>publish.overwrite</c>.
 /// </summary>
-public sealed class ReleasePublisher
+internal sealed class ReleasePublisher
 {
     private readonly GitHubSettings _settings;
     private readonly IGitHubClient _client;

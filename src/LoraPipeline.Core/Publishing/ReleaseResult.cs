@@ -9,7 +9,7 @@ namespace LoraPipeline.Publishing;
 /// <param name="Replaced">Assets deleted and uploaded again because their content changed.</param>
 /// <param name="Unchanged">Assets left alone because they were identical.</param>
 /// <param name="Deleted">Assets removed because the package no longer has them (only with overwrite).</param>
-public sealed record ReleaseResult(string Tag, string Url, bool Created, bool Edited, int Uploaded, int Replaced, int Unchanged, int Deleted)
+internal sealed record ReleaseResult(string Tag, string Url, bool Created, bool Edited, int Uploaded, int Replaced, int Unchanged, int Deleted)
 {
     /// <summary>One line for the console.</summary>
     public string Summary =>

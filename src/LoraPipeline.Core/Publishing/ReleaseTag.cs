@@ -3,7 +3,7 @@ using LoraPipeline.Configuration;
 namespace LoraPipeline.Publishing;
 
 /// <summary>The release tag from <c>publish.tag</c> with <c>{version}</c> replaced by <c>publish.version</c>.</summary>
-public static class ReleaseTag
+internal static class ReleaseTag
 {
     /// <summary>Resolves the tag (for example <c>adapter-v0.1.0</c>).</summary>
     public static string From(PublishOptions options)

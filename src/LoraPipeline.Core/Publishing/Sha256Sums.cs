@@ -5,7 +5,7 @@ namespace LoraPipeline.Publishing;
 
 /// <summary><c>SHA256SUMS</c> in the format of GNU <c>sha256sum</c> (<c>&lt;hex&gt;  &lt;name&gt;</c>, binary-agnostic two spaces),
 /// so <c>sha256sum -c SHA256SUMS</c> verifies a package.</summary>
-public static class Sha256Sums
+internal static class Sha256Sums
 {
     /// <summary>Renders lines for <paramref name="files"/> (relative name → lower-case hex SHA-256), sorted by name.</summary>
     public static string Render(IEnumerable<KeyValuePair<string, string>> files)

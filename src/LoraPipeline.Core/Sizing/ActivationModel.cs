@@ -23,7 +23,7 @@ namespace LoraPipeline.Sizing;
 /// With recomputation each layer keeps only its input (e·h per token) and one layer's full set is alive
 /// again while it is recomputed.
 /// </summary>
-public static class ActivationModel
+internal static class ActivationModel
 {
     /// <summary>Bytes kept for backward per token by one decoder layer without recomputation.</summary>
     public static long LayerBytesPerToken(ModelConfig config, SizingInputs inputs)

@@ -5,7 +5,7 @@ using LoraPipeline.Checkpoints;
 namespace LoraPipeline.Sizing;
 
 /// <summary>The seven linear projections of a decoder layer and the LoRA parameters of adapting them.</summary>
-public static class AdapterShapes
+internal static class AdapterShapes
 {
     /// <summary>One projection: its short name, Hugging Face path inside a layer, and in/out features.</summary>
     /// <param name="Name">Short name (<c>q_proj</c>).</param>

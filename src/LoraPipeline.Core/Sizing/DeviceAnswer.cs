@@ -12,7 +12,7 @@ namespace LoraPipeline.Sizing;
 /// <param name="ServeGpus">Fewest devices with tensor parallelism that serve one sequence, or null if eight do not.</param>
 /// <param name="ServeSequences">Concurrent sequences at the context length on <paramref name="ServeGpus"/> devices.</param>
 /// <param name="IsGpu">False for this machine's RAM, where only one device is considered.</param>
-public sealed record DeviceAnswer(
+internal sealed record DeviceAnswer(
     string Device,
     long MemoryBytes,
     long TrainBytesOne,

@@ -3,7 +3,7 @@ namespace LoraPipeline.Sizing;
 /// <summary>
 /// Memory that is not tensors of the model: a constant per device and a workspace proportional to the tensors.
 /// </summary>
-public static class FrameworkOverhead
+internal static class FrameworkOverhead
 {
     /// <summary>
     /// Per GPU: the CUDA context, cuBLAS/cuDNN handles and libtorch's own buffers, about 1 GiB on current GPUs

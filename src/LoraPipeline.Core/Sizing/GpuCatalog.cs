@@ -4,10 +4,10 @@ namespace LoraPipeline.Sizing;
 /// <param name="Name">Display name.</param>
 /// <param name="MemoryBytes">Memory usable for the process.</param>
 /// <param name="IsGpu">False for this machine's RAM (no per-GPU constant, no tensor parallelism).</param>
-public sealed record GpuSpec(string Name, long MemoryBytes, bool IsGpu = true);
+internal sealed record GpuSpec(string Name, long MemoryBytes, bool IsGpu = true);
 
 /// <summary>The devices a plan compares against.</summary>
-public static class GpuCatalog
+internal static class GpuCatalog
 {
     private const long GiB = 1L << 30;
 

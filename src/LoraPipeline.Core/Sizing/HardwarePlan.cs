@@ -17,7 +17,7 @@ namespace LoraPipeline.Sizing;
 /// <param name="TrainingWithRecompute">Training estimate with recomputation.</param>
 /// <param name="Serving">Serving estimate at the sequence length as context.</param>
 /// <param name="Devices">Answers per device.</param>
-public sealed record HardwarePlan(
+internal sealed record HardwarePlan(
     string Model,
     ModelConfig Config,
     SizingInputs Inputs,

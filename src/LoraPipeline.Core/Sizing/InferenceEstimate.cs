@@ -11,7 +11,7 @@ namespace LoraPipeline.Sizing;
 /// <param name="KvBytesPerToken">Keys and values of one token over all layers.</param>
 /// <param name="ContextLength">Tokens of context per sequence (prompt + generated).</param>
 /// <param name="PrefillWorkspaceBytes">Largest transient working set of a prefill of one sequence.</param>
-public sealed record InferenceEstimate(long WeightBytes, long KvBytesPerToken, int ContextLength, long PrefillWorkspaceBytes)
+internal sealed record InferenceEstimate(long WeightBytes, long KvBytesPerToken, int ContextLength, long PrefillWorkspaceBytes)
 {
     /// <summary>KV cache of one sequence at <see cref="ContextLength"/>.</summary>
     public long KvBytesPerSequence => KvBytesPerToken * ContextLength;

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace LoraPipeline.Sizing;
 
 /// <summary>Formats byte counts and parameter counts for tables.</summary>
-public static class MemoryText
+internal static class MemoryText
 {
     /// <summary>Bytes in GiB with one decimal (<c>12.3 GiB</c>), or MiB below 1 GiB.</summary>
     public static string Bytes(long bytes) => bytes >= 1L << 30

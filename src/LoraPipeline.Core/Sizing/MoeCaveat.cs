@@ -7,7 +7,7 @@ namespace LoraPipeline.Sizing;
 /// routing, so neither training nor serving can be planned for it. The refusal still says what the weights alone
 /// weigh, counted from the config, so the user gets the one number that is certain.
 /// </summary>
-public static class MoeCaveat
+internal static class MoeCaveat
 {
     /// <summary>A refusal message for a mixture-of-experts config, or null for a dense one.</summary>
     public static string? Describe(JsonObject config, string source)

@@ -6,7 +6,7 @@ using LoraPipeline.Checkpoints;
 namespace LoraPipeline.Sizing;
 
 /// <summary>Reads the <c>config.json</c> a plan is made for, refusing mixture-of-experts models with <see cref="MoeCaveat"/>.</summary>
-public static class PlanModelConfig
+internal static class PlanModelConfig
 {
     /// <summary>Loads <paramref name="path"/> (a <c>config.json</c> or a model folder); throws <see cref="CheckpointException"/>.</summary>
     public static ModelConfig Load(string path)

@@ -6,7 +6,7 @@ using LoraPipeline.Pipeline;
 namespace LoraPipeline.Sizing;
 
 /// <summary>Writes a <see cref="HardwarePlan"/> as <c>plan.json</c> (bytes, snake_case keys) and <c>plan.md</c>.</summary>
-public static class PlanReport
+internal static class PlanReport
 {
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -6,7 +6,7 @@ namespace LoraPipeline.Sizing;
 
 /// <summary>The Plan stage: <c>plan/plan.json</c> and <c>plan/plan.md</c> for the converted model and the config's
 /// training settings (recomputation is reported both ways; the headline uses it off).</summary>
-public sealed class PlanStage : IStage
+internal sealed class PlanStage : IStage
 {
     /// <inheritdoc />
     public string Name => "plan";

@@ -3,7 +3,7 @@ using Spectre.Console;
 namespace LoraPipeline.Sizing;
 
 /// <summary>Prints a <see cref="HardwarePlan"/> as console tables.</summary>
-public static class PlanTable
+internal static class PlanTable
 {
     /// <summary>Writes the plan's summary and device table to <paramref name="console"/>.</summary>
     public static void Write(IAnsiConsole console, HardwarePlan plan)

@@ -3,7 +3,7 @@ using LoraPipeline.Configuration;
 namespace LoraPipeline.Sizing;
 
 /// <summary>The settings an estimate depends on besides the model's shapes.</summary>
-public sealed record SizingInputs
+internal sealed record SizingInputs
 {
     /// <summary>Tokens per training sequence (<c>data.max_seq_length</c>); also the serving context length.</summary>
     public required int SeqLength { get; init; }

@@ -12,7 +12,7 @@ namespace LoraPipeline.Sizing;
 /// <param name="OptimizerStateBytes">AdamW's two float32 moments.</param>
 /// <param name="ActivationBytes">Activations kept for backward (see <see cref="ActivationModel"/>).</param>
 /// <param name="Recompute">Whether activations are recomputed per layer.</param>
-public sealed record TrainingEstimate(
+internal sealed record TrainingEstimate(
     long FrozenParameters,
     long FrozenWeightBytes,
     long AdapterParameters,

@@ -19,7 +19,7 @@ namespace LoraPipeline.Sizing;
 /// <param name="FrozenMatmulParameters">Frozen parameters that take part in products (layers and LM head).</param>
 /// <param name="LoraPerToken">LoRA training FLOPs per token.</param>
 /// <param name="LabelFraction">LM-head positions / tokens.</param>
-public sealed record TrainingFlops(double LayerWeights, double AttentionTerm, double LmHeadTerm, double FullPerToken,
+internal sealed record TrainingFlops(double LayerWeights, double AttentionTerm, double LmHeadTerm, double FullPerToken,
     long AdapterParameters, long FrozenMatmulParameters, double LoraPerToken, double LabelFraction)
 {
     /// <summary>The FLOPs of <paramref name="config"/> at <paramref name="seqLength"/> tokens, <paramref name="lossPositions"/> of them through the LM head.</summary>

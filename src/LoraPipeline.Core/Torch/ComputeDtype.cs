@@ -13,7 +13,7 @@ namespace LoraPipeline.Torch;
 /// so <c>auto</c> measures both once per machine, caches the rates, and takes the faster; an explicit <c>bf16</c> on
 /// a CPU that is slow at it is kept but warned about with the measured ratio. CUDA devices take bfloat16 for auto.
 /// </summary>
-public static class ComputeDtype
+internal static class ComputeDtype
 {
     /// <summary>From this float32/bfloat16 speed ratio on, an explicit bf16 gets a warning.</summary>
     public const double SlowBf16Ratio = 2.0;

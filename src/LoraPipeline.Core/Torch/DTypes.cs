@@ -8,7 +8,7 @@ namespace LoraPipeline.Torch;
 /// <c>bfloat16</c>, <c>float32</c> and <c>fp32</c> too), their libtorch types, and the <c>torch_dtype</c> names of
 /// Hugging Face's <c>config.json</c>.
 /// </summary>
-public static class DTypes
+internal static class DTypes
 {
     /// <summary>Parses a dtype name; a <see cref="FormatException"/> names <paramref name="option"/> and the accepted values.</summary>
     public static DType Parse(string text, string option) => text.Trim().ToLowerInvariant() switch

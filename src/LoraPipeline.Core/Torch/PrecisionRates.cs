@@ -7,7 +7,7 @@ namespace LoraPipeline.Torch;
 /// <summary>Matrix-product rates of this process in bfloat16 and float32 (what the compute dtype choice is based on).</summary>
 /// <param name="Bf16FlopsPerSecond">Rate of square bfloat16 products.</param>
 /// <param name="F32FlopsPerSecond">Rate of square float32 products.</param>
-public sealed record PrecisionRates(double Bf16FlopsPerSecond, double F32FlopsPerSecond)
+internal sealed record PrecisionRates(double Bf16FlopsPerSecond, double F32FlopsPerSecond)
 {
     /// <summary>How many times faster float32 products are than bfloat16 ones (above 1: bfloat16 is the slow one).</summary>
     public double F32OverBf16 => F32FlopsPerSecond / Math.Max(Bf16FlopsPerSecond, 1);

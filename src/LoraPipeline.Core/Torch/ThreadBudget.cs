@@ -8,7 +8,7 @@ namespace LoraPipeline.Torch;
 /// affinity and cgroup quota, SMT siblings counted once): more threads than cores makes OpenMP threads spin against
 /// each other, which slowed two trainings sharing 2 cores from ~450 to ~55 tokens/s.
 /// </summary>
-public static class ThreadBudget
+internal static class ThreadBudget
 {
     /// <summary>Sets libtorch's intra-op threads to <paramref name="requested"/>, or to <see cref="AvailablePhysicalCores"/> when 0; returns the count.</summary>
     public static int Apply(int requested)

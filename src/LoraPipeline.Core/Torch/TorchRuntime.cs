@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Torch;
 
 /// <summary>Loads libtorch and selects devices; keeps the rest of the core device-agnostic.</summary>
-public static partial class TorchRuntime
+internal static partial class TorchRuntime
 {
     /// <summary>Whether <paramref name="device"/> is written as a device this project runs on: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> (no libtorch needed).</summary>
     public static bool IsDeviceName(string device) => DeviceName().IsMatch(device);

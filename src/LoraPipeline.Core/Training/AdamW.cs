@@ -9,7 +9,7 @@ namespace LoraPipeline.Training;
 /// using <c>torch.optim.AdamW</c> so that its whole state (step, first and second moments) is plain tensors
 /// that a checkpoint saves and restores exactly, which bitwise-reproducible resume needs.
 /// </summary>
-public sealed class AdamW : IDisposable
+internal sealed class AdamW : IDisposable
 {
     private readonly IReadOnlyList<(string Name, Parameter Parameter)> _parameters;
     private readonly Dictionary<string, (Tensor M, Tensor V)> _state = [];

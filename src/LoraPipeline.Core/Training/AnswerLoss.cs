@@ -9,7 +9,7 @@ namespace LoraPipeline.Training;
 /// the LM head, in float32. Returns the SUM over label tokens, so that gradient accumulation can divide once
 /// by the label count of the whole global batch (equal to one large batch, not a mean of means).
 /// </summary>
-public static class AnswerLoss
+internal static class AnswerLoss
 {
     /// <summary>Sum of token cross-entropies over the batch's labels (a scalar float32 tensor with grad when training).</summary>
     public static Tensor Sum(LlamaForCausalLM model, TrainingBatch batch)

@@ -4,7 +4,7 @@ namespace LoraPipeline.Training;
 /// The order examples are visited in: epoch after epoch, each a seeded permutation. The k-th example of
 /// training depends only on (seed, k), so a resumed run sees exactly the data the uninterrupted one would.
 /// </summary>
-public sealed class ExampleOrder(int count, int seed)
+internal sealed class ExampleOrder(int count, int seed)
 {
     private readonly Dictionary<int, int[]> _epochs = [];
 

@@ -3,7 +3,7 @@ using LoraPipeline.Configuration;
 namespace LoraPipeline.Training;
 
 /// <summary>Linear warm-up to the peak rate, then cosine or linear decay to zero at the last step, or constant.</summary>
-public static class LearningRateSchedule
+internal static class LearningRateSchedule
 {
     /// <summary>The learning rate of optimizer step <paramref name="step"/> (1-based) of <paramref name="totalSteps"/>.</summary>
     public static double At(int step, int totalSteps, double peak, int warmupSteps, LrSchedule schedule)

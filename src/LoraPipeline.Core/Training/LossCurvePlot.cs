@@ -3,7 +3,7 @@ using LoraPipeline.Pipeline;
 namespace LoraPipeline.Training;
 
 /// <summary>The training and validation loss curves as a PNG (ScottPlot, headless).</summary>
-public static class LossCurvePlot
+internal static class LossCurvePlot
 {
     /// <summary>Renders <paramref name="metrics"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, IReadOnlyList<StepMetrics> metrics, string title)

@@ -15,11 +15,11 @@ namespace LoraPipeline.Training;
 /// <param name="TokensPerSecond">Non-padding tokens per second over the step.</param>
 /// <param name="ValidationLoss">Validation loss (mean over answer tokens), on validation steps.</param>
 /// <param name="ElapsedSeconds">Training time so far (excluding validation).</param>
-public sealed record StepMetrics(int Step, double? Loss, double LearningRate, double GradNorm, long Tokens, double TokensPerSecond,
+internal sealed record StepMetrics(int Step, double? Loss, double LearningRate, double GradNorm, long Tokens, double TokensPerSecond,
     double? ValidationLoss, double ElapsedSeconds);
 
 /// <summary>Writes <c>metrics.jsonl</c> and <c>metrics.csv</c>.</summary>
-public static class MetricsLog
+internal static class MetricsLog
 {
     /// <summary>Appends one line to a JSONL file (flushed).</summary>
     public static void Append(string path, StepMetrics metrics) =>

@@ -6,7 +6,7 @@ namespace LoraPipeline.Training;
 /// Progress of a training run: a live line (step, loss, learning rate, tokens/s, ETA) on a terminal; on a
 /// log (CI) one plain line per validation and every tenth of the run.
 /// </summary>
-public sealed class TrainProgress(IAnsiConsole console, int maxSteps, int startStep)
+internal sealed class TrainProgress(IAnsiConsole console, int maxSteps, int startStep)
 {
     private readonly DateTime _started = DateTime.UtcNow;
     private readonly bool _interactive = console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi;

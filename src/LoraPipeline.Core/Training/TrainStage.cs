@@ -6,7 +6,7 @@ using LoraPipeline.Pipeline;
 namespace LoraPipeline.Training;
 
 /// <summary>The Train stage: LoRA training on the prepared splits; writes <c>train/adapter/</c> (PEFT), metrics, the loss curve and a summary.</summary>
-public sealed class TrainStage : IStage
+internal sealed class TrainStage : IStage
 {
     /// <inheritdoc />
     public string Name => "train";

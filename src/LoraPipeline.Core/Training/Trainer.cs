@@ -19,7 +19,7 @@ namespace LoraPipeline.Training;
 /// <param name="ScratchDirectory">Checkpoints for resume (survives a crash).</param>
 /// <param name="Fingerprint">The stage fingerprint (checkpoints of other fingerprints are ignored).</param>
 /// <param name="BaseModelName">Recorded as <c>base_model_name_or_path</c> in the adapter.</param>
-public sealed record TrainRequest(PipelineConfig Config, string ModelDirectory, string PrepareDirectory, string OutputDirectory,
+internal sealed record TrainRequest(PipelineConfig Config, string ModelDirectory, string PrepareDirectory, string OutputDirectory,
     string ScratchDirectory, string Fingerprint, string BaseModelName);
 
 /// <summary>Summary of a finished run (<c>train_summary.json</c>).</summary>
@@ -31,7 +31,7 @@ public sealed record TrainRequest(PipelineConfig Config, string ModelDirectory, 
 /// <param name="Resumed">Step resumed from, or null.</param>
 /// <param name="TrainableParameters">Adapter parameters.</param>
 /// <param name="TokensPerSecond">Mean non-padding tokens per second over training steps.</param>
-public sealed record TrainSummary(int Steps, double InitialValidationLoss, double BestValidationLoss, int BestStep, bool StoppedEarly,
+internal sealed record TrainSummary(int Steps, double InitialValidationLoss, double BestValidationLoss, int BestStep, bool StoppedEarly,
     int? Resumed, long TrainableParameters, double TokensPerSecond);
 
 /// <summary>
@@ -40,7 +40,7 @@ public sealed record TrainSummary(int Steps, double InitialValidationLoss, doubl
 /// validation and checkpoints every <c>val_check_interval</c> steps, early stopping, resume from the newest
 /// complete checkpoint, and a stop request honoured after the current step with a checkpoint.
 /// </summary>
-public static class Trainer
+internal static class Trainer
 {
     /// <summary>Runs training; throws <see cref="OperationCanceledException"/> after checkpointing when stopped.</summary>
     public static TrainSummary Run(TrainRequest request, IAnsiConsole console, CancellationToken stop)

@@ -7,5 +7,5 @@ namespace LoraPipeline.Training;
 /// <param name="ValidationsWithoutImprovement">Early-stopping counter.</param>
 /// <param name="InitialValidationLoss">Validation loss before training.</param>
 /// <param name="Fingerprint">Stage fingerprint the checkpoint belongs to.</param>
-public sealed record TrainerState(int Step, double BestValidationLoss, int BestStep, int ValidationsWithoutImprovement,
+internal sealed record TrainerState(int Step, double BestValidationLoss, int BestStep, int ValidationsWithoutImprovement,
     double InitialValidationLoss, string Fingerprint);

@@ -8,7 +8,7 @@ namespace LoraPipeline.Training;
 /// the positions whose next token is a label, with those target ids. Only those positions reach the LM
 /// head, so full-vocabulary logits are never computed for prompt tokens.
 /// </summary>
-public sealed class TrainingBatch : IDisposable
+internal sealed class TrainingBatch : IDisposable
 {
     private TrainingBatch(Tensor inputIds, Tensor attentionMask, Tensor labelPositions, Tensor targets, long tokens)
     {

@@ -11,7 +11,7 @@ namespace LoraPipeline.Training;
 /// float32 safetensors plus <c>trainer_state.json</c>. Each is written to a temporary folder and renamed into
 /// place, so a kill at any moment leaves only complete checkpoints; the last k are kept.
 /// </summary>
-public sealed class TrainingCheckpoints(string scratchDirectory)
+internal sealed class TrainingCheckpoints(string scratchDirectory)
 {
     private const string StateFile = "trainer_state.json";
     private readonly string _root = Path.Combine(scratchDirectory, "checkpoints");

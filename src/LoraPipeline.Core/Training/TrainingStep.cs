@@ -9,7 +9,7 @@ namespace LoraPipeline.Training;
 /// <param name="LabelCount">Answer (label) tokens in the global batch; the loss is <c>LossSum / LabelCount</c>.</param>
 /// <param name="Tokens">Non-padding tokens processed (prompt and answer).</param>
 /// <param name="GradNorm">Global gradient norm before clipping.</param>
-public sealed record TrainingStepResult(double LossSum, long LabelCount, long Tokens, double GradNorm)
+internal sealed record TrainingStepResult(double LossSum, long LabelCount, long Tokens, double GradNorm)
 {
     /// <summary>Mean answer-token loss of the global batch.</summary>
     public double Loss => LossSum / Math.Max(1, LabelCount);
@@ -20,7 +20,7 @@ public sealed record TrainingStepResult(double LossSum, long LabelCount, long To
 /// divided by the whole global batch's label count (so accumulation equals one large batch), then clipping, the
 /// AdamW update and zeroed gradients. The model must be in training mode with its dropout seeded by the caller.
 /// </summary>
-public static class TrainingStep
+internal static class TrainingStep
 {
     /// <summary>Runs the step over <paramref name="examples"/> in micro batches of <paramref name="microBatch"/>.</summary>
     public static TrainingStepResult Run(LlamaForCausalLM model, AdamW optimizer, IReadOnlyList<TokenRecord> examples, int microBatch,

@@ -5,14 +5,14 @@ namespace LoraPipeline.Tests.Conversion;
 
 public class ModelSourceTests
 {
-    [TestCase("hf:meta-llama/Llama-3.2-1B", ModelSourceKind.Hub, "meta-llama/Llama-3.2-1B", "main")]
-    [TestCase("hf:org/name@v1.0", ModelSourceKind.Hub, "org/name", "v1.0")]
-    [TestCase("builtin:tiny-llama", ModelSourceKind.Builtin, "tiny-llama", null)]
-    [TestCase("models/my-llama", ModelSourceKind.LocalFolder, "models/my-llama", null)]
-    public void ParsesEachKind(string text, ModelSourceKind kind, string value, string? revision)
+    [TestCase("hf:meta-llama/Llama-3.2-1B", "Hub", "meta-llama/Llama-3.2-1B", "main")]
+    [TestCase("hf:org/name@v1.0", "Hub", "org/name", "v1.0")]
+    [TestCase("builtin:tiny-llama", "Builtin", "tiny-llama", null)]
+    [TestCase("models/my-llama", "LocalFolder", "models/my-llama", null)]
+    public void ParsesEachKind(string text, string kindName, string value, string? revision)
     {
         var source = ModelSource.Parse(text);
-        Assert.That(source, Is.EqualTo(new ModelSource(kind, value, revision)));
+        Assert.That(source, Is.EqualTo(new ModelSource(Enum.Parse<ModelSourceKind>(kindName), value, revision)));
     }
 
     [TestCase("hf:a/b/c")]

@@ -40,7 +40,7 @@ public abstract class HubTestBase
         ConsoleText.Dispose();
     }
 
-    protected HubSettings Settings(string? token = null, bool offline = false, int retries = 3) =>
+    private protected HubSettings Settings(string? token = null, bool offline = false, int retries = 3) =>
         new(CacheDirectory, Hub.Endpoint, token, offline)
         {
             MaxRetryAttempts = retries,
@@ -48,7 +48,7 @@ public abstract class HubTestBase
             RequestTimeout = TimeSpan.FromSeconds(20),
         };
 
-    protected HubClient Client(string? token = null, bool offline = false, int retries = 3) => new(Settings(token, offline, retries));
+    private protected HubClient Client(string? token = null, bool offline = false, int retries = 3) => new(Settings(token, offline, retries));
 
     protected string RepoFolder(string repoId) => Path.Combine(CacheDirectory, "models--" + repoId.Replace("/", "--"));
 

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Tests.Lora;
 
 /// <summary>Shared helpers for the LoRA tests: fixture models, options, random B, logit comparisons.</summary>
-public static class LoraTestSupport
+internal static class LoraTestSupport
 {
     public const string Fixture = "llama_gqa";
 

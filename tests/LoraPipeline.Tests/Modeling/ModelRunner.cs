@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Tests.Modeling;
 
 /// <summary>Helpers that run a loaded model on plain arrays.</summary>
-public static class ModelRunner
+internal static class ModelRunner
 {
     public static float[,] Logits(LlamaForCausalLM model, IReadOnlyList<int> ids)
     {

@@ -8,7 +8,7 @@ public abstract class FakeGitHubTestBase
     /// <summary>The token the fake server accepts (each fixture uses its own, to spot leaks).</summary>
     protected abstract string Token { get; }
 
-    protected PublishArtifacts Artifacts { get; private set; } = null!;
+    private protected PublishArtifacts Artifacts { get; private set; } = null!;
 
     protected FakeGitHub GitHub { get; private set; } = null!;
 

@@ -16,7 +16,7 @@ namespace LoraPipeline.Tests.Publishing;
 /// a real small PEFT adapter (safetensors + adapter_config.json), tokenizer files, prompt_format.json, report.json with a gate
 /// verdict, report.md and plots, and a stage.json in each folder.
 /// </summary>
-public sealed class PublishArtifacts : IDisposable
+internal sealed class PublishArtifacts : IDisposable
 {
     public const string Repository = "acme/rag-adapters";
     private readonly StringWriter _log = new();
