@@ -123,6 +123,16 @@ public class PeftAdapterTests
         Assert.That(Values(contents.Modules[0].LoraB), Is.EqualTo(expected));
     }
 
+    // An adapter on q_proj of the fixture model, saved; returns its folder and its adapter_config.json.
+    private static (string Directory, string ConfigPath) SaveQProjAdapter(TempDirectory temp)
+    {
+        using var model = LoadFixture();
+        var adapter = LoraInjector.Apply(model, Options("q_proj"), seed: 4);
+        var dir = temp.Combine("adapter");
+        PeftAdapter.Save(adapter, dir, "base");
+        return (dir, Path.Combine(dir, "adapter_config.json"));
+    }
+
     [TestCase("\"use_dora\": false", "\"use_dora\": true", "DoRA")]
     [TestCase("\"modules_to_save\": null", "\"modules_to_save\": [\"lm_head\"]", "modules_to_save")]
     [TestCase("\"peft_type\": \"LORA\"", "\"peft_type\": \"IA3\"", "only LORA")]
@@ -130,11 +140,7 @@ public class PeftAdapterTests
     public void UnsupportedConfigsAreRefused(string from, string to, string message)
     {
         using var temp = new TempDirectory();
-        using var model = LoadFixture();
-        var adapter = LoraInjector.Apply(model, Options("q_proj"), seed: 4);
-        var dir = temp.Combine("adapter");
-        PeftAdapter.Save(adapter, dir, "base");
-        var path = Path.Combine(dir, "adapter_config.json");
+        var (dir, path) = SaveQProjAdapter(temp);
         var text = File.ReadAllText(path);
         Assert.That(text, Does.Contain(from));
         File.WriteAllText(path, text.Replace(from, to));
@@ -151,11 +157,7 @@ public class PeftAdapterTests
     public void WeightsForModulesTheConfigDoesNotNameAreRefused(string targetModules, bool accepted)
     {
         using var temp = new TempDirectory();
-        using var model = LoadFixture();
-        var adapter = LoraInjector.Apply(model, Options("q_proj"), seed: 4);
-        var dir = temp.Combine("adapter");
-        PeftAdapter.Save(adapter, dir, "base");
-        var path = Path.Combine(dir, "adapter_config.json");
+        var (dir, path) = SaveQProjAdapter(temp);
         var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         config["target_modules"] = System.Text.Json.Nodes.JsonNode.Parse(targetModules);
         File.WriteAllText(path, config.ToJsonString());
