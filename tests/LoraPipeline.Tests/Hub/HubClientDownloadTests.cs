@@ -50,21 +50,59 @@ public sealed class HubClientDownloadTests : HubTestBase
         Assert.That(Hub.RequestCount, Is.EqualTo(before), "a complete cached revision needs no request");
     }
 
+    // Issue 19's 50-run test: the live display once died inside Spectre's renderer and took the download with it.
     [Test]
     public async Task InteractiveConsole_GetsLiveProgressBarsWithBytesAndSpeed()
     {
-        var repo = FakeHubModels.AddShardedBf16Model(Hub, "acme/bars");
-        using var text = new StringWriter();
-        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        for (var run = 0; run < 50; run++)
         {
-            Ansi = Spectre.Console.AnsiSupport.Yes,
-            Interactive = Spectre.Console.InteractionSupport.Yes,
-            Out = new Spectre.Console.AnsiConsoleOutput(text),
-        });
-        console.Profile.Width = 200;
+            var repo = FakeHubModels.AddShardedBf16Model(Hub, $"acme/bars{run}");
+            using var text = new StringWriter();
+            using var client = Client();
+            await client.DownloadSnapshotAsync(repo.RepoId, "main", FailingConsole.Interactive(text));
+            Assert.That(text.ToString(), Does.Contain(FakeHubModels.Shard2).And.Contain("100%").And.Contain("KB"), $"run {run}");
+        }
+    }
+
+    [TestCase(200, 1)]
+    [TestCase(10, 24)]
+    public async Task ATinyTerminalStillDownloadsEverything(int width, int height)
+    {
+        var repo = FakeHubModels.AddShardedBf16Model(Hub, $"acme/tiny-{width}x{height}");
+        using var text = new StringWriter();
         using var client = Client();
-        await client.DownloadSnapshotAsync(repo.RepoId, "main", console);
-        Assert.That(text.ToString(), Does.Contain(FakeHubModels.Shard2).And.Contain("100%").And.Contain("KB"));
+        var snapshot = await client.DownloadSnapshotAsync(repo.RepoId, "main", FailingConsole.Interactive(text, width, height));
+        foreach (var file in FakeHubModels.ExpectedDownload)
+            Assert.That(File.ReadAllBytes(Path.Combine(snapshot, file)), Is.EqualTo(repo[file].Content), file);
+    }
+
+    // Downloads from 127.0.0.1 finish within a refresh or two: failing at the first live write covers the start, and the
+    // later counts land on the refreshes and the final render.
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public async Task AFailingProgressDisplayFallsBackToPlainLinesAndTheDownloadFinishes(int failAfter)
+    {
+        var repo = FakeHubModels.AddShardedBf16Model(Hub, $"acme/failing{failAfter}");
+        using var text = new StringWriter();
+        var console = new FailingConsole(FailingConsole.Interactive(text), failAfter);
+        using var client = Client();
+        var originalError = System.Console.Error;
+        using var error = new StringWriter();
+        System.Console.SetError(error);
+        string snapshot;
+        try
+        {
+            snapshot = await client.DownloadSnapshotAsync(repo.RepoId, "main", console);
+        }
+        finally
+        {
+            System.Console.SetError(originalError);
+        }
+        foreach (var file in FakeHubModels.ExpectedDownload)
+            Assert.That(File.ReadAllBytes(Path.Combine(snapshot, file)), Is.EqualTo(repo[file].Content), file);
+        if (console.Writes < failAfter) Assert.Inconclusive($"the display wrote only {console.Writes} live frames; nothing failed");
+        Assert.That(error.ToString() + text, Does.Contain("progress display turned off").And.Contain(FakeHubModels.Shard2 + ":"), "plain lines take over");
     }
 
     [Test]
