@@ -52,7 +52,9 @@ internal sealed class ReleasePublisher
             {
                 Name = tag,
                 Body = ReleaseNotes.Render(request.Report, tag, emptyManifest),
-                Draft = request.Draft,
+                // Always a draft until every asset is uploaded and verified: a failed run leaves at most a draft,
+                // which the next run finds and completes, never an empty public release.
+                Draft = true,
                 Prerelease = request.Prerelease,
                 TargetCommitish = _settings.TargetCommitish,
             };
@@ -105,6 +107,7 @@ internal sealed class ReleasePublisher
                 _log($"deleted {stale.Name} (not in this package)");
             }
 
+        await VerifyAssetsAsync(release, assets, tag, uploaded + replaced + deleted == 0 ? existing : null).ConfigureAwait(false);
         var body = ReleaseNotes.Render(request.Report, tag, ReleaseManifest.Of(adapterSha, assets));
         var edited = false;
         if (Normalize(release.Body) != Normalize(body) || release.Name != tag || release.Draft != request.Draft || release.Prerelease != request.Prerelease)
@@ -148,12 +151,60 @@ internal sealed class ReleasePublisher
         GitHubErrors.Guard(_settings, $"delete asset {asset.Name} of release {tag}",
             () => _client.Repository.Release.DeleteAsset(_settings.Owner, _settings.Name, asset.Id));
 
+    /// <summary>Upload attempts per asset; 5xx answers and timeouts are retried after 1, 2, ... seconds.</summary>
+    internal const int UploadAttempts = 4;
+
+    /// <summary>Base delay between upload attempts (tests shorten it).</summary>
+    internal static TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     private async Task UploadAsync(Release release, ReleaseAssetFile asset, string tag)
     {
-        await using var stream = File.OpenRead(asset.Path);
-        var upload = new ReleaseAssetUpload(asset.Name, asset.ContentType, stream, TimeSpan.FromHours(1));
-        await GitHubErrors.Guard(_settings, $"upload {asset.Name} to release {tag}",
-            () => _client.Repository.Release.UploadAsset(release, upload)).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var stream = File.OpenRead(asset.Path);
+                var upload = new ReleaseAssetUpload(asset.Name, asset.ContentType, stream, TimeSpan.FromHours(1));
+                await _client.Repository.Release.UploadAsset(release, upload).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (attempt < UploadAttempts && IsTransient(e))
+            {
+                _log($"upload of {asset.Name} failed ({e.GetType().Name}: {e.Message}); retrying ({attempt}/{UploadAttempts - 1})");
+                await Task.Delay(RetryDelay * attempt).ConfigureAwait(false);
+                await RemovePartialAsync(release, asset.Name, tag).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ApiException or HttpRequestException or TaskCanceledException)
+            {
+                throw GitHubErrors.Describe(_settings, $"upload {asset.Name} to release {tag}", e);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception e) =>
+        e is HttpRequestException or TaskCanceledException || (e is ApiException api && (int)api.StatusCode >= 500);
+
+    // A failed upload can leave a half-made asset of that name, which would make the retry a duplicate name.
+    private async Task RemovePartialAsync(Release release, string name, string tag)
+    {
+        var assets = await GitHubErrors.Guard(_settings, $"list the assets of release {tag}",
+            () => _client.Repository.Release.GetAllAssets(_settings.Owner, _settings.Name, release.Id)).ConfigureAwait(false);
+        foreach (var partial in assets.Where(a => a.Name == name)) await DeleteAssetAsync(partial, tag).ConfigureAwait(false);
+    }
+
+    // Every asset of the package is on the release, fully uploaded, with its size: only then is the release published.
+    // (An unchanged release is checked against the listing already made, so a re-run only reads twice.)
+    private async Task VerifyAssetsAsync(Release release, IReadOnlyList<ReleaseAssetFile> assets, string tag, IReadOnlyList<ReleaseAsset>? listed)
+    {
+        var remote = listed ?? await GitHubErrors.Guard(_settings, $"list the assets of release {tag}",
+            () => _client.Repository.Release.GetAllAssets(_settings.Owner, _settings.Name, release.Id)).ConfigureAwait(false);
+        var problems = assets
+            .Where(local => !remote.Any(r => r.Name == local.Name && r.State == "uploaded" && r.Size == local.Size))
+            .Select(local => local.Name).ToList();
+        if (problems.Count > 0)
+            throw new PublishException(
+                $"release {tag} in {_settings.Repository}: {string.Join(", ", problems)} did not arrive complete; the release stays a draft " +
+                "and the next ./build.sh --target=Publish completes it");
     }
 
     private static string Normalize(string? text) => (text ?? "").Replace("\r\n", "\n").Trim();

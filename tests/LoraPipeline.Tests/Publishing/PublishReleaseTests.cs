@@ -170,6 +170,34 @@ public class PublishReleaseTests : FakeGitHubTestBase
     }
 
     [Test]
+    public async Task AFlakyUploadIsRetriedAndTheReleaseIsPublishedOnlyWhenComplete()
+    {
+        ReleasePublisher.RetryDelay = TimeSpan.FromMilliseconds(5);
+        GitHub.Fail("POST", "/api/uploads/", 502, new { message = "Bad Gateway" });
+        GitHub.Fail("POST", "/api/uploads/", 503, new { message = "Service Unavailable" });
+        Assert.That(await Publish(), Is.EqualTo(StageOutcome.Ran));
+        var release = SingleRelease();
+        Assert.That(release.Draft, Is.False, "published after every asset arrived");
+        AssertAssetsEqualLocalFiles(release);
+        Assert.That(Artifacts.Console, Does.Contain("retrying (1/3)"));
+    }
+
+    [Test]
+    public async Task AFailedUploadLeavesOnlyADraftThatTheNextRunCompletes()
+    {
+        ReleasePublisher.RetryDelay = TimeSpan.FromMilliseconds(5);
+        for (var i = 0; i < ReleasePublisher.UploadAttempts; i++)
+            GitHub.Fail("POST", "/api/uploads/", 500, new { message = "Server Error" });
+        var e = Assert.ThrowsAsync<GitHubException>(() => Publish())!;
+        Assert.That(e.Message, Does.Contain("upload"));
+        Assert.That(SingleRelease().Draft, Is.True, "never an empty public release");
+        Assert.That(await Publish(), Is.EqualTo(StageOutcome.UpToDate));
+        var release = SingleRelease();
+        Assert.That(release.Draft, Is.False);
+        AssertAssetsEqualLocalFiles(release);
+    }
+
+    [Test]
     public async Task DraftsAreFoundAgainInsteadOfDuplicated()
     {
         await Publish("publish.draft=true", "publish.prerelease=true");
