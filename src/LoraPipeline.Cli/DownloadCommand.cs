@@ -55,7 +55,8 @@ internal sealed class DownloadCommand : IStandaloneForm
                 ? WriteBuiltin(Path.GetFullPath(output))
                 : await ModelSources.ResolveAsync(source, settings, Directory.GetCurrentDirectory(), console, cancellationToken);
             if (output is not null && Path.GetFullPath(output) != folder) CopyModel(folder, Path.GetFullPath(output));
-            Console.Out.WriteLine(folder);
+            // The folder the user asked for, when there is one: that is where the model now is for them.
+            Console.Out.WriteLine(output is not null ? Path.GetFullPath(output) : folder);
             return ExitCodes.Ok;
         }
         catch (HubException e)

@@ -15,6 +15,20 @@ namespace LoraPipeline.Checkpoints;
 /// </summary>
 internal static class CheckpointConverter
 {
+    // A tokenizer that cannot be read fails here, naming its file, rather than later in Prepare.
+    private static void CheckTokenizer(string directory)
+    {
+        if (!CompanionFiles.Any(name => name.StartsWith("tokenizer", StringComparison.Ordinal) && File.Exists(Path.Combine(directory, name)))) return;
+        try
+        {
+            Tokenization.ModelTokenizer.Load(directory);
+        }
+        catch (Exception e) when (e is Tokenization.TokenizerException or System.Text.Json.JsonException or InvalidDataException)
+        {
+            throw new CheckpointException($"the model's tokenizer files cannot be read: {e.Message}; fix or replace them (Prepare tokenizes with them)", e);
+        }
+    }
+
     /// <summary>Tokenizer and generation files carried over unchanged when present.</summary>
     public static IReadOnlyList<string> CompanionFiles { get; } =
     [
@@ -76,6 +90,7 @@ internal static class CheckpointConverter
 
         WriteConfig(inputDirectory, outputDirectory, DTypes.TorchDtypeName(dtype.ToScalarType()));
         CopyCompanions(inputDirectory, outputDirectory);
+        CheckTokenizer(outputDirectory);
 
         var manifest = new ConversionManifest
         {

@@ -79,6 +79,18 @@ public class ConvertTests
     }
 
     [Test]
+    public void ConvertRefusesAMalformedTokenizerJson()
+    {
+        using var temp = new TempDirectory("convert-tokenizer");
+        var model = temp.Combine("model");
+        Directory.CreateDirectory(model);
+        foreach (var file in Directory.EnumerateFiles(_builtin)) File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(model, "tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": [1, 2");
+        var e = Assert.Throws<CheckpointException>(() => CheckpointConverter.Convert(model, temp.Combine("out"), DType.Bf16, 1 << 30))!;
+        Assert.That(e.Message, Does.Contain("tokenizer").And.Contain("cannot be read"));
+    }
+
+    [Test]
     public void ConvertRefusesACheckpointThatDoesNotMatchItsConfig()
     {
         using var temp = new TempDirectory("convert-bad");

@@ -27,8 +27,8 @@ public sealed class HubDownloadCliTests : HubTestBase
 
         Assert.That(result.ExitCode, Is.Zero, result.Output);
         var lines = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var snapshot = Path.Combine(RepoFolder("acme/cli"), "snapshots", repo.Sha);
-        Assert.That(lines[^1], Is.EqualTo(snapshot));
+        Assert.That(lines[^1], Is.EqualTo(output), "download --out D prints D (issue 19 finding 12)");
+        Assert.That(Directory.Exists(Path.Combine(RepoFolder("acme/cli"), "snapshots", repo.Sha)), Is.True, "the cache is filled too");
         foreach (var file in FakeHubModels.ExpectedDownload)
         {
             var copy = new FileInfo(Path.Combine(output, file));
