@@ -15,17 +15,22 @@ namespace LoraPipeline.Checkpoints;
 /// </summary>
 internal static class CheckpointConverter
 {
-    // A tokenizer that cannot be read fails here, naming its file, rather than later in Prepare.
+    // A malformed tokenizer file fails here, naming the file and line, rather than later in Prepare.
     private static void CheckTokenizer(string directory)
     {
-        if (!CompanionFiles.Any(name => name.StartsWith("tokenizer", StringComparison.Ordinal) && File.Exists(Path.Combine(directory, name)))) return;
-        try
+        foreach (var name in CompanionFiles.Where(n => n.EndsWith(".json", StringComparison.Ordinal)))
         {
-            Tokenization.ModelTokenizer.Load(directory);
-        }
-        catch (Exception e) when (e is Tokenization.TokenizerException or System.Text.Json.JsonException or InvalidDataException)
-        {
-            throw new CheckpointException($"the model's tokenizer files cannot be read: {e.Message}; fix or replace them (Prepare tokenizes with them)", e);
+            var path = Path.Combine(directory, name);
+            if (!File.Exists(path)) continue;
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new CheckpointException(
+                    $"{name}:{(e.LineNumber ?? 0) + 1}: not valid JSON ({e.Message}); fix or replace the model's {name} (Prepare tokenizes with it)", e);
+            }
         }
     }
 

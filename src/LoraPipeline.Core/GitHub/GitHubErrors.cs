@@ -1,4 +1,5 @@
 using System.Net;
+using LoraPipeline.Pipeline;
 using Octokit;
 
 namespace LoraPipeline.GitHub;
@@ -29,7 +30,7 @@ internal static class GitHubErrors
 
     public static GitHubException Describe(GitHubSettings settings, string action, Exception e)
     {
-        var where = $"{settings.Repository} ({settings.ApiUrl})";
+        var where = $"{settings.Repository} ({UrlRedaction.Redact(settings.ApiUrl)})";
         var message = e switch
         {
             AuthorizationException a =>
@@ -48,7 +49,7 @@ internal static class GitHubErrors
                 $"GitHub answered {(int)api.StatusCode} {api.StatusCode} to {action} in {where}: {api.Message}",
             TaskCanceledException =>
                 $"GitHub did not answer in time to {action} in {where}",
-            _ => $"could not reach GitHub at {settings.ApiUrl} to {action}: {e.Message}",
+            _ => $"could not reach GitHub at {UrlRedaction.Redact(settings.ApiUrl)} to {action}: {e.Message}",
         };
         return new GitHubException(settings.Token.Redact(message));
     }

@@ -1,4 +1,5 @@
 using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
 
 namespace LoraPipeline.GitHub;
 
@@ -59,7 +60,7 @@ internal sealed class GitHubSettings
     }
 
     /// <summary>The repository and API address; never the token.</summary>
-    public override string ToString() => $"{Repository} at {ApiUrl}";
+    public override string ToString() => $"{Repository} at {UrlRedaction.Redact(ApiUrl)}";
 
     private static Uri ParseApiUrl(string? value)
     {

@@ -84,7 +84,7 @@ internal sealed class ReleaseBaseline
         new(tag, _settings.Repository, source, content, Convert.ToHexStringLower(SHA256.HashData(content)));
 
     private GitHubException Fail(string tag, string problem) =>
-        new(_settings.Token.Redact($"eval.baseline: release {tag} of {_settings.Repository} ({_settings.ApiUrl}) {problem}"));
+        new(_settings.Token.Redact($"eval.baseline: release {tag} of {_settings.Repository} ({UrlRedaction.Redact(_settings.ApiUrl)}) {problem}"));
 
     private async Task<Release> FindAsync(string tag)
     {
@@ -121,7 +121,7 @@ internal sealed class ReleaseBaseline
                    .ThenByDescending(r => r.Id)
                    .FirstOrDefault()
                ?? throw new GitHubException(
-                   $"eval.baseline: release:latest: {_settings.Repository} ({_settings.ApiUrl}) has no published (non-draft) release; " +
+                   $"eval.baseline: release:latest: {_settings.Repository} ({UrlRedaction.Redact(_settings.ApiUrl)}) has no published (non-draft) release; " +
                    "publish one first, or remove eval.baseline for the first release");
     }
 

@@ -43,7 +43,7 @@ internal sealed class HubBlobDownloader(HubHttp http, HubCache cache, HubTarget 
                 throw new HubException(HubErrorKind.Corrupt,
                     $"{fileTarget}: the download failed verification twice: expected {algorithm} {file.Etag}, got {actual}" +
                     (firstActual is not null && firstActual != actual ? $" (first attempt: {firstActual})" : "") +
-                    $". The bad download was deleted; try again later, or check HF_ENDPOINT ({http.Settings.Endpoint}) and any proxy in between.");
+                    $". The bad download was deleted; try again later, or check HF_ENDPOINT ({UrlRedaction.Redact(http.Settings.Endpoint)}) and any proxy in between.");
             firstActual = actual;
             progress.Log($"{fileTarget}: {algorithm} mismatch (expected {file.Etag}, got {actual}); downloading it again from scratch");
             bar.Set(0);

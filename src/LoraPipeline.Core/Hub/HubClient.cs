@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LoraPipeline.Checkpoints;
+using LoraPipeline.Pipeline;
 using Spectre.Console;
 
 namespace LoraPipeline.Hub;
@@ -65,7 +66,7 @@ internal sealed class HubClient : IDisposable
         catch (HubTransientException e)
         {
             throw new HubException(HubErrorKind.Network,
-                $"{e.Message} (gave up after {Settings.MaxRetryAttempts + 1} attempts; check the network and HF_ENDPOINT = {Settings.Endpoint})", e);
+                $"{e.Message} (gave up after {Settings.MaxRetryAttempts + 1} attempts; check the network and HF_ENDPOINT = {UrlRedaction.Redact(Settings.Endpoint)})", e);
         }
     }
 

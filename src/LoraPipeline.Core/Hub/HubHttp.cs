@@ -1,9 +1,10 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Polly;
+using LoraPipeline.Pipeline;
 using Polly.Retry;
+using Polly;
 
 namespace LoraPipeline.Hub;
 
@@ -78,7 +79,7 @@ internal sealed partial class HubHttp : IDisposable
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new HubTransientException($"{target}: no answer from {_settings.Endpoint} within {_settings.RequestTimeout.TotalSeconds:0.##} s", e);
+            throw new HubTransientException($"{target}: no answer from {UrlRedaction.Redact(_settings.Endpoint)} within {_settings.RequestTimeout.TotalSeconds:0.##} s", e);
         }
         if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable) return response;
         using (response) throw StatusError(response.StatusCode, target);
@@ -107,10 +108,10 @@ internal sealed partial class HubHttp : IDisposable
             }
             catch (JsonException e)
             {
-                throw new HubException(HubErrorKind.BadResponse, $"{target}: {_settings.Endpoint} answered something that is not the expected JSON ({e.Message})", e);
+                throw new HubException(HubErrorKind.BadResponse, $"{target}: {UrlRedaction.Redact(_settings.Endpoint)} answered something that is not the expected JSON ({e.Message})", e);
             }
             if (value is null)
-                throw new HubException(HubErrorKind.BadResponse, $"{target}: {_settings.Endpoint} answered an empty document");
+                throw new HubException(HubErrorKind.BadResponse, $"{target}: {UrlRedaction.Redact(_settings.Endpoint)} answered an empty document");
             return (value, NextPage(response, url));
         }, cancellationToken);
     }

@@ -1,3 +1,5 @@
+using LoraPipeline.Pipeline;
+
 namespace LoraPipeline.Hub;
 
 /// <summary>
@@ -72,7 +74,7 @@ internal sealed class HubSettings
 
     /// <summary>Describes the settings with the token masked.</summary>
     public override string ToString() =>
-        $"HubSettings {{ Endpoint = {Endpoint}, Token = {(HasToken ? "(set, hidden)" : "(none)")}, CacheDirectory = {CacheDirectory}, Offline = {Offline} }}";
+        $"HubSettings {{ Endpoint = {UrlRedaction.Redact(Endpoint)}, Token = {(HasToken ? "(set, hidden)" : "(none)")}, CacheDirectory = {CacheDirectory}, Offline = {Offline} }}";
 
     private static string NormalizeEndpoint(string endpoint)
     {

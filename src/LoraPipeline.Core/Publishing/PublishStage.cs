@@ -73,7 +73,7 @@ internal sealed class PublishStage : IStage, IStageFollowUp
             run.Console.MarkupLineInterpolated($"[yellow]publish: GitHub release skipped: {skipReason}[/]; the package is in {package.Directory}");
             return;
         }
-        run.Console.MarkupLineInterpolated($"publish: releasing {tag} to {settings.Repository} via {settings.ApiUrl}");
+        run.Console.MarkupLineInterpolated($"publish: releasing {tag} to {settings.Repository} via {UrlRedaction.Redact(settings.ApiUrl)}");
         var publisher = new ReleasePublisher(settings, line => run.Console.MarkupLineInterpolated($"publish: {line}"));
         var result = await publisher.PublishAsync(
             new ReleasePublisher.Request(package, report, options.Draft, options.Prerelease, options.Overwrite), cancellationToken).ConfigureAwait(false);

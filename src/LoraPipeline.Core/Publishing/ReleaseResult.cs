@@ -1,3 +1,5 @@
+using LoraPipeline.Pipeline;
+
 namespace LoraPipeline.Publishing;
 
 /// <summary>What a release run did.</summary>
@@ -13,6 +15,6 @@ internal sealed record ReleaseResult(string Tag, string Url, bool Created, bool 
 {
     /// <summary>One line for the console.</summary>
     public string Summary =>
-        $"release {Tag} {(Created ? "created" : Edited || Uploaded + Replaced + Deleted > 0 ? "updated" : "unchanged")} ({Url}): " +
+        $"release {Tag} {(Created ? "created" : Edited || Uploaded + Replaced + Deleted > 0 ? "updated" : "unchanged")} ({UrlRedaction.Redact(Url)}): " +
         $"{Uploaded} uploaded, {Replaced} replaced, {Unchanged} unchanged, {Deleted} deleted";
 }

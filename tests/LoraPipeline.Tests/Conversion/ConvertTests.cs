@@ -87,7 +87,7 @@ public class ConvertTests
         foreach (var file in Directory.EnumerateFiles(_builtin)) File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
         File.WriteAllText(Path.Combine(model, "tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": [1, 2");
         var e = Assert.Throws<CheckpointException>(() => CheckpointConverter.Convert(model, temp.Combine("out"), DType.Bf16, 1 << 30))!;
-        Assert.That(e.Message, Does.Contain("tokenizer").And.Contain("cannot be read"));
+        Assert.That(e.Message, Does.Contain("tokenizer.json:1: not valid JSON"));
     }
 
     [Test]
