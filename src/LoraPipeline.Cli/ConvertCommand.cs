@@ -26,10 +26,10 @@ internal sealed class ConvertCommand : IStandaloneForm
     {
         var model = parse.GetValue(_model);
         if (model is null) return null;
-        return Task.FromResult(Run(model, parse.GetValue(_out), parse.GetValue(_dtype)!, parse.GetValue(_maxShard)!));
+        return Task.FromResult(Run(model, parse.GetValue(_out), parse.GetValue(_dtype)!, parse.GetValue(_maxShard)!, cancellationToken));
     }
 
-    private static int Run(string model, string? outDirectory, string dtypeText, string maxShardText)
+    private static int Run(string model, string? outDirectory, string dtypeText, string maxShardText, CancellationToken cancellationToken)
     {
         if (outDirectory is null)
         {
@@ -71,7 +71,7 @@ internal sealed class ConvertCommand : IStandaloneForm
         {
             // Converted beside and renamed into place, so an interrupted run leaves nothing under --out.
             ConversionManifest? manifest = null;
-            AtomicDirectory.Write(target, temp => manifest = CheckpointConverter.Convert(model, temp, dtype, maxShard, Console.WriteLine));
+            AtomicDirectory.Write(target, temp => manifest = CheckpointConverter.Convert(model, temp, dtype, maxShard, Console.WriteLine, cancellationToken));
             Console.WriteLine($"converted {manifest!.Tensors.Count} tensors to {manifest.Dtype} in {manifest.Files.Count(f => f.Path.EndsWith(".safetensors", StringComparison.Ordinal))} shard(s): {target}");
             return ExitCodes.Ok;
         }

@@ -37,11 +37,11 @@ internal static class GenerateCommand
         foreach (var option in new Option[] { options.MaxNewTokens, options.Greedy, options.Temperature, options.TopP, options.Seed, options.Json,
                      options.Prompt, options.Question, options.Context, options.PromptFormat })
             command.Options.Add(option);
-        command.SetAction(parse => ModelArguments.Guard(() => Run(parse, options)));
+        command.SetAction((parse, cancellationToken) => Task.FromResult(ModelArguments.Guard(() => Run(parse, options, cancellationToken))));
         return command;
     }
 
-    private static int Run(ParseResult parse, Options options)
+    private static int Run(ParseResult parse, Options options, CancellationToken cancellationToken)
     {
         var temperature = parse.GetValue(options.Temperature);
         if (parse.GetValue(options.Greedy) && temperature is not null)
@@ -68,7 +68,9 @@ internal static class GenerateCommand
             throw new ArgumentException(
                 $"--max-new-tokens {sampling.MaxNewTokens}: the prompt ({prompt.Count} tokens) plus the new tokens exceed the model's context ({context} positions, max_position_embeddings); use at most {Math.Max(0, context - prompt.Count)}");
         var stops = model.Config.EosTokenIds.Concat(endId is { } e ? [e] : []).Distinct().ToList();
-        var generated = TokenGenerator.Generate(model, [prompt], sampling with { EosTokenIds = stops.Count > 0 ? stops : null })[0];
+        // Ctrl-C stops between tokens (TopLevelErrors answers "interrupted", exit 130).
+        var generated = TokenGenerator.Generate(model, [prompt], sampling with { EosTokenIds = stops.Count > 0 ? stops : null },
+            _ => cancellationToken.ThrowIfCancellationRequested())[0];
         var text = tokenizer?.Decode(generated.Where(id => !stops.Contains(id)), skipSpecialTokens: true);
         if (parse.GetValue(options.Json))
             Console.WriteLine(JsonSerializer.Serialize(new { ids = generated, text }));

@@ -31,9 +31,24 @@ internal sealed class ShutdownSignal : IDisposable
         else
         {
             Console.Error.WriteLine($"{context.Signal}: exiting now");
-            Environment.Exit(ExitCodes.Interrupted);
+            ExitNow(ExitCodes.Interrupted);
         }
     }
+
+    // Environment.Exit runs finalizers while libtorch may still be computing on other threads, which ends in a
+    // PyTorch internal assert; _exit leaves at once (outputs are atomic, so nothing half-written stays behind).
+    private static void ExitNow(int code)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            Console.Error.Flush();
+            NativeExit(code);
+        }
+        Environment.Exit(code);
+    }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void NativeExit(int code);
 
     public void Dispose()
     {

@@ -41,9 +41,10 @@ internal static class CheckpointConverter
         "added_tokens.json", "generation_config.json", "chat_template.jinja", "chat_template.json",
     ];
 
-    /// <summary>Converts <paramref name="inputDirectory"/> into <paramref name="outputDirectory"/>.</summary>
+    /// <summary>Converts <paramref name="inputDirectory"/> into <paramref name="outputDirectory"/>; a cancelled
+    /// <paramref name="cancellationToken"/> stops it between tensors (the caller's atomic folder then leaves nothing).</summary>
     public static ConversionManifest Convert(string inputDirectory, string outputDirectory, DType dtype, long maxShardBytes,
-        Action<string>? log = null)
+        Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         var config = ModelConfig.Load(inputDirectory);
         var files = CheckpointLoader.Files(inputDirectory);
@@ -73,6 +74,7 @@ internal static class CheckpointConverter
                 var tensors = new List<KeyValuePair<string, Tensor>>();
                 foreach (var name in shards[s])
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     var (file, entry) = located[name];
                     if (!readers.TryGetValue(file, out var reader)) readers[file] = reader = SafetensorsFile.Open(file);
                     var isFloat = entry.Type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64;

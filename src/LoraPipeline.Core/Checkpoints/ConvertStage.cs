@@ -39,7 +39,7 @@ internal sealed class ConvertStage : IStage
         try
         {
             CheckpointConverter.Convert(input, context.OutputDirectory, context.Config.Model.Dtype, maxShard,
-                line => context.Console.WriteLine($"convert: {line}"));
+                line => context.Console.WriteLine($"convert: {line}"), cancellationToken);
         }
         catch (CheckpointException e)
         {

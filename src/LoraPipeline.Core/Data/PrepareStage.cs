@@ -47,7 +47,11 @@ internal sealed class PrepareStage : IStage
 
         int CountTokens(string text) => tokenizer.Encode(text, addSpecialTokens: false).Count;
         var chunker = new Chunker(CountTokens, options.ChunkTokens, options.ChunkOverlap);
-        var chunks = dataset.Documents.Values.SelectMany(chunker.Split).ToList();
+        var chunks = dataset.Documents.Values.SelectMany(document =>
+        {
+            cancellationToken.ThrowIfCancellationRequested(); // Ctrl-C is honoured while documents are chunked too
+            return chunker.Split(document);
+        }).ToList();
         using var index = new Bm25Index(chunks);
         var builder = new ContextBuilder(chunks, index, options.TopK, options.RefusalShare, options.Seed, dataset.RefusalAnswer);
 
