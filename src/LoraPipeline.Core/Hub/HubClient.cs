@@ -46,10 +46,13 @@ internal sealed class HubClient : IDisposable
 
         var cache = new HubCache(Settings.CacheDirectory, repoId);
         var local = cache.ResolveLocally(revision);
-        if (local is not null && cache.IsComplete(local))
+        // A commit never moves, so its snapshot is served from the cache; a branch or tag may have moved since it was
+        // cached, so it is resolved online (one small request) unless offline mode is on, as huggingface_hub does.
+        var cached = local is not null && cache.IsComplete(local);
+        if (cached && (HubNames.IsCommitSha(revision) || Settings.Offline))
         {
             Log(console, $"{repoId}@{revision}: cached ({local})");
-            return cache.SnapshotFolder(local);
+            return cache.SnapshotFolder(local!);
         }
         if (Settings.Offline)
         {
@@ -62,6 +65,12 @@ internal sealed class HubClient : IDisposable
         try
         {
             return await DownloadAsync(cache, repoId, revision, console, cancellationToken);
+        }
+        catch (HubTransientException e) when (cached)
+        {
+            Log(console, $"warning: {repoId}@{revision}: the Hub could not be reached ({e.Message}); using the cached snapshot {local}, " +
+                "which may be behind the branch (set HF_HUB_OFFLINE=1 to skip the check)");
+            return cache.SnapshotFolder(local!);
         }
         catch (HubTransientException e)
         {

@@ -24,11 +24,13 @@ public class InterruptTests
         var watch = Stopwatch.StartNew();
         using (var kill = Process.Start("kill", ["-INT", process.Id.ToString()])) kill.WaitForExit();
         Assert.That(process.WaitForExit(TimeSpan.FromSeconds(20)), Is.True, "stopped after the first SIGINT");
-        Assert.That(process.ExitCode, Is.EqualTo(130));
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)));
         process.WaitForExit();
         string text;
         lock (errors) text = errors.ToString();
+        if (process.ExitCode == 0 && !text.Contains("SIGINT", StringComparison.Ordinal))
+            Assert.Inconclusive("the signal did not reach the process's handler before generation ended");
+        Assert.That(process.ExitCode, Is.EqualTo(130), text);
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)));
         Assert.That(text, Does.Contain("interrupted").And.Not.Contain("   at "));
     }
 }

@@ -45,9 +45,28 @@ public sealed class HubClientDownloadTests : HubTestBase
 
         var before = Hub.RequestCount;
         using var second = Client();
-        Assert.That(await second.DownloadSnapshotAsync(repo.RepoId, "main", Console), Is.EqualTo(snapshot));
         Assert.That(await second.DownloadSnapshotAsync(repo.RepoId, repo.Sha), Is.EqualTo(snapshot));
-        Assert.That(Hub.RequestCount, Is.EqualTo(before), "a complete cached revision needs no request");
+        Assert.That(Hub.RequestCount, Is.EqualTo(before), "a complete cached commit needs no request");
+        Assert.That(await second.DownloadSnapshotAsync(repo.RepoId, "main", Console), Is.EqualTo(snapshot));
+        Assert.That(Hub.RequestCount, Is.EqualTo(before + 1), "a cached branch is resolved online (one request), its files are not fetched again");
+    }
+
+    // Issue 19 finding 4: once main was cached, a new commit on the Hub's main was never picked up.
+    [Test]
+    public async Task AMovedBranchIsPickedUpAndOfflineServesTheNewestCachedCommit()
+    {
+        var first = FakeHubModels.AddShardedBf16Model(Hub, "acme/moving");
+        using var client = Client();
+        var old = await client.DownloadSnapshotAsync(first.RepoId, "main");
+        var moved = FakeHubModels.AddShardedBf16Model(Hub, "acme/moving"); // main now points at a new commit
+        Assert.That(moved.Sha, Is.Not.EqualTo(first.Sha));
+        var current = await client.DownloadSnapshotAsync(moved.RepoId, "main");
+        Assert.That(current, Is.Not.EqualTo(old));
+        Assert.That(Path.GetFileName(current), Is.EqualTo(moved.Sha));
+        Assert.That(File.ReadAllBytes(Path.Combine(current, FakeHubModels.Shard2)), Is.EqualTo(moved[FakeHubModels.Shard2].Content));
+        using var offline = Client(offline: true);
+        Assert.That(await offline.DownloadSnapshotAsync(moved.RepoId, "main"), Is.EqualTo(current));
+        Assert.That(await offline.DownloadSnapshotAsync(moved.RepoId, first.Sha), Is.EqualTo(old), "the old commit stays cached");
     }
 
     // Issue 19's 50-run test: the live display once died inside Spectre's renderer and took the download with it.
