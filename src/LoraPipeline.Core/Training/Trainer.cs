@@ -62,7 +62,7 @@ internal static class Trainer
         var checkpoints = new TrainingCheckpoints(request.ScratchDirectory);
         var metricsPath = Path.Combine(request.ScratchDirectory, ArtifactNames.TrainMetrics);
 
-        var state = train.Resume == ResumeMode.Auto ? checkpoints.RestoreLatest(request.Fingerprint, parameters, optimizer) : null;
+        var state = train.Resume == ResumeMode.Auto ? checkpoints.RestoreLatest(request.Fingerprint, parameters, optimizer, line => console.WriteLine($"train: {line}")) : null;
         var resumedFrom = state?.Step;
         var metrics = MetricsLog.Read(metricsPath, state?.Step ?? -1);
         MetricsLog.WriteFinal(request.ScratchDirectory, metrics); // drop log lines past the checkpoint

@@ -34,23 +34,43 @@ internal sealed class TrainingCheckpoints(string scratchDirectory)
             .Where(d => File.Exists(Path.Combine(d, StateFile)))
             .OrderByDescending(d => d, StringComparer.Ordinal).ToList();
 
-    /// <summary>Restores the newest complete checkpoint of <paramref name="fingerprint"/> into the parameters and optimizer; null when none.</summary>
-    public TrainerState? RestoreLatest(string fingerprint, IReadOnlyList<KeyValuePair<string, TorchSharp.Modules.Parameter>> parameters, AdamW optimizer)
+    /// <summary>
+    /// Restores the newest complete checkpoint of <paramref name="fingerprint"/> into the parameters and optimizer; null when
+    /// none. A damaged one (truncated or unreadable files) is reported through <paramref name="log"/> and the previous
+    /// complete one is used instead; when checkpoints exist but none can be read, a <see cref="StageException"/> says so
+    /// rather than training on from half-restored weights.
+    /// </summary>
+    public TrainerState? RestoreLatest(string fingerprint, IReadOnlyList<KeyValuePair<string, TorchSharp.Modules.Parameter>> parameters, AdamW optimizer,
+        Action<string>? log = null)
     {
+        var damaged = new List<string>();
         foreach (var directory in Complete())
         {
-            var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(directory, StateFile)), ConfigJson.Options);
-            if (state is null || state.Fingerprint != fingerprint) continue;
-            using var scope = NewDisposeScope();
-            using (var adapter = SafetensorsFile.Open(Path.Combine(directory, "adapter.safetensors")))
-            using (no_grad())
+            try
             {
-                foreach (var (name, parameter) in parameters) parameter.copy_(adapter.Read(name));
+                var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(directory, StateFile)), ConfigJson.Options);
+                if (state is null || state.Fingerprint != fingerprint) continue;
+                using var scope = NewDisposeScope();
+                using (var adapter = SafetensorsFile.Open(Path.Combine(directory, "adapter.safetensors")))
+                using (no_grad())
+                {
+                    foreach (var (name, parameter) in parameters) parameter.copy_(adapter.Read(name));
+                }
+                using (var moments = SafetensorsFile.Open(Path.Combine(directory, "optimizer.safetensors")))
+                    optimizer.Restore(moments.ReadAll(), state.Step);
+                if (damaged.Count > 0) log?.Invoke($"resuming from the previous complete checkpoint {Path.GetFileName(directory)}");
+                return state;
             }
-            using (var moments = SafetensorsFile.Open(Path.Combine(directory, "optimizer.safetensors")))
-                optimizer.Restore(moments.ReadAll(), state.Step);
-            return state;
+            catch (Exception e) when (e is CheckpointException or JsonException or IOException or InvalidDataException
+                or KeyNotFoundException or ArgumentException or System.Runtime.InteropServices.ExternalException)
+            {
+                damaged.Add(Path.GetFileName(directory));
+                log?.Invoke($"warning: checkpoint {directory} cannot be read ({e.Message}); trying the one before it");
+            }
         }
+        if (damaged.Count > 0)
+            throw new StageException(
+                $"train: no checkpoint under {_root} can be read ({string.Join(", ", damaged)}); delete that folder to train from the start, or set train.resume=never");
         return null;
     }
 }
