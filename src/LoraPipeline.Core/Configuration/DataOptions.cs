@@ -38,6 +38,10 @@ internal sealed class DataOptions
     [Description("longest tokenized example, prompt + answer + eos"), Range(16, 1_048_576)]
     public int MaxSeqLength { get; set; } = 384;
 
+    /// <summary>Pack several training examples into one row of up to <see cref="MaxSeqLength"/> tokens.</summary>
+    [Description("pack training examples into rows of up to max_seq_length tokens (block-diagonal attention, positions restart per example)")]
+    public bool Packing { get; set; }
+
     /// <summary>Share of example groups in train.</summary>
     [Description("share of example groups in train"), Range(0.0, 1.0)]
     public double TrainRatio { get; set; } = 0.8;

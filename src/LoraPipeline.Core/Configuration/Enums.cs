@@ -65,3 +65,14 @@ internal enum ResumeMode
     /// <summary>Always start from step 0.</summary>
     Never,
 }
+
+/// <summary>What the backward pass recomputes instead of keeping (NeMo's <c>activations_checkpoint_granularity</c>).</summary>
+internal enum ActivationCheckpointing
+{
+    /// <summary>Every activation a gradient needs is kept.</summary>
+    None,
+    /// <summary>The attention core (scores, softmax, weighted values) is recomputed; its inputs are kept.</summary>
+    Selective,
+    /// <summary>Each decoder layer keeps only its input and is recomputed in the backward pass.</summary>
+    Full,
+}

@@ -82,6 +82,14 @@ internal sealed class TrainOptions
     [Description("torch device: cpu, cuda or cuda:N")]
     public string Device { get; set; } = "cpu";
 
+    /// <summary>What the backward pass recomputes instead of keeping (NeMo's granularity names).</summary>
+    [Description("activations recomputed in backward instead of kept: none, selective (the attention core) or full (each decoder layer)")]
+    public ActivationCheckpointing ActivationCheckpointing { get; set; } = ActivationCheckpointing.None;
+
+    /// <summary>Answer tokens whose logits and cross-entropy are computed at once; 0 = all in one piece.</summary>
+    [Description("answer tokens per LM-head chunk in the loss (logits never exceed chunk x vocab); 0 = one piece"), Range(0, 1_048_576)]
+    public int LossChunkTokens { get; set; } = 1024;
+
     /// <summary>Examples per forward pass during validation.</summary>
     [Description("examples per forward pass during validation"), Range(1, 4096)]
     public int EvalBatchSize { get; set; } = 8;

@@ -1,3 +1,4 @@
+using LoraPipeline.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace LoraPipeline.Lora;
 /// applied only in training mode, from its own seeded generator. <see cref="Merge"/> folds the update into the base
 /// weight; <see cref="Unmerge"/> takes it out again.
 /// </summary>
-internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
+internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IReplayableRandomness
 {
     private readonly Linear _base;
     private readonly Parameter _loraA;
@@ -104,6 +105,12 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
         var update = nn.functional.linear(nn.functional.linear(x, _loraA), _loraB) * Scale;
         return (result + update.to(result.dtype)).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public Tensor? CaptureRandomState() => training && Settings.Dropout > 0 && !IsMerged ? _dropoutGenerator.get_state() : null;
+
+    /// <inheritdoc />
+    public void RestoreRandomState(Tensor state) => _dropoutGenerator.set_state(state);
 
     /// <summary>
     /// Folds <c>scale · B @ A</c> into the base weight (computed in float32, rounded once to the base dtype) and

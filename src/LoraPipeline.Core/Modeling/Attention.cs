@@ -1,4 +1,5 @@
 using LoraPipeline.Checkpoints;
+using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
 namespace LoraPipeline.Modeling;
@@ -29,10 +30,14 @@ internal sealed class Attention : ProjectionModule
 
     /// <summary>
     /// Attends over <paramref name="x"/> [batch, seq, hidden]. <paramref name="mask"/> is boolean
-    /// [batch, 1, seq, past + seq] (true = may attend) or null for "every key"; with a <paramref name="cache"/>,
-    /// this layer's keys and values are appended to it and attention covers the cached ones too.
+    /// [batch, 1, seq, past + seq] (true = may attend), or null: then <paramref name="isCausal"/> selects plain causal
+    /// attention (the kernel's own <c>is_causal</c>, no mask tensor, the path on which CUDA can use its flash and
+    /// memory-efficient kernels) or every key (one decoding query). With a <paramref name="cache"/>, this layer's keys and
+    /// values are appended to it and attention covers the cached ones too. <paramref name="recomputeCore"/> (selective
+    /// activation checkpointing) keeps only q, k and v for the backward pass and recomputes the attention core there.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layerIndex)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, KvCache? cache, int layerIndex,
+        bool recomputeCore = false)
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], seq = x.shape[1];
@@ -42,9 +47,25 @@ internal sealed class Attention : ProjectionModule
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
         if (cache is not null) (k, v) = cache.Append(layerIndex, k, v);
+        var attended = recomputeCore
+            ? Recomputation.Run(t => Core(t[0]!, t[1]!, t[2]!, t[3], isCausal), [q, k, v, mask], [], [])
+            : Core(q, k, v, mask, isCausal);
+        var merged = attended.transpose(1, 2).reshape(batch, seq, (long)_heads * _headDim);
+        return Project("o_proj", merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <c>softmax(q·kᵀ/√d + mask)·v</c> for q [batch, heads, seq, d] and k, v [batch, kv_heads, keys, d]. TorchSharp
+    /// 0.107's <c>scaled_dot_product_attention</c> has no <c>enable_gqa</c> (nor <c>scale</c>) argument, so several
+    /// queries per kv head either fold into the query axis (one decoding query) or get their keys and values repeated.
+    /// </summary>
+    private Tensor Core(Tensor q, Tensor k, Tensor v, Tensor? mask, bool isCausal)
+    {
+        using var scope = NewDisposeScope();
+        long batch = q.shape[0], seq = q.shape[2];
         Tensor attended;
         if (_kvHeads == _heads)
-            attended = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, false);
+            attended = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, isCausal);
         else if (seq == 1)
         {
             // One query per head (decoding): fold each kv head's query heads into the query axis instead of
@@ -56,12 +77,11 @@ internal sealed class Attention : ProjectionModule
         }
         else
         {
-            // TorchSharp's SDPA has no GQA flag: each kv head serves heads/kv consecutive query heads.
+            // Each kv head serves heads/kv consecutive query heads.
             var repeats = _heads / _kvHeads;
             attended = nn.functional.scaled_dot_product_attention(
-                q, k.repeat_interleave(repeats, 1), v.repeat_interleave(repeats, 1), mask, 0.0, false);
+                q, k.repeat_interleave(repeats, 1), v.repeat_interleave(repeats, 1), mask, 0.0, isCausal);
         }
-        var merged = attended.transpose(1, 2).reshape(batch, seq, (long)_heads * _headDim);
-        return Project("o_proj", merged).MoveToOuterDisposeScope();
+        return attended.MoveToOuterDisposeScope();
     }
 }

@@ -26,11 +26,12 @@ internal static class AttentionMasks
     /// Boolean mask [batch, 1, seq, past + seq], true where query i (at cache index past + i) may attend key j:
     /// j ≤ past + i (causal) and key j is not padding. Each query may always attend itself, so that rows of
     /// padding queries are never empty (an empty row would give NaN, which would then leak through the values).
-    /// Returns null when every key may be attended (one query, no padding mask).
+    /// Returns null when no mask tensor is needed: without a padding mask, one query may attend every key and several
+    /// queries with nothing cached need plain causal attention (the kernel's <c>is_causal</c>).
     /// </summary>
     public static Tensor? Causal(Tensor? paddingMask, long batch, long past, long seq, Device device)
     {
-        if (paddingMask is null && seq == 1) return null;
+        if (paddingMask is null && (seq == 1 || past == 0)) return null;
         using var scope = NewDisposeScope();
         var total = past + seq;
         var queries = arange(past, total, dtype: ScalarType.Int64, device: device).unsqueeze(1);

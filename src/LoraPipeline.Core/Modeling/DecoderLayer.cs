@@ -1,4 +1,5 @@
 using LoraPipeline.Checkpoints;
+using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
 namespace LoraPipeline.Modeling;
@@ -37,10 +38,18 @@ internal sealed class DecoderLayer : nn.Module
     public Mlp Mlp => _mlp;
 
     /// <summary>Applies the layer to <paramref name="x"/> [batch, seq, hidden]; see <see cref="Attention.Forward"/> for the rest.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, KvCache? cache, bool recomputeAttentionCore = false)
     {
         using var scope = NewDisposeScope();
-        var h = x + _attention.Forward(_inputNorm.Forward(x), cos, sin, mask, cache, _index);
+        var h = x + _attention.Forward(_inputNorm.Forward(x), cos, sin, mask, isCausal, cache, _index, recomputeAttentionCore);
         return (h + _mlp.Forward(_postAttentionNorm.Forward(h))).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The layer with its activations recomputed in the backward pass (full activation checkpointing): only
+    /// <paramref name="x"/> is kept; the adapters' dropout masks are replayed.
+    /// </summary>
+    public Tensor ForwardRecomputed(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal) =>
+        Recomputation.Run(t => Forward(t[0]!, t[1]!, t[2]!, t[3], isCausal, null), [x, cos, sin, mask],
+            parameters().ToList(), modules().OfType<IReplayableRandomness>().ToList());
 }

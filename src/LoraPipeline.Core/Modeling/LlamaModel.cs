@@ -1,4 +1,5 @@
 using LoraPipeline.Checkpoints;
+using LoraPipeline.Configuration;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -35,21 +36,50 @@ internal sealed class LlamaModel : nn.Module
     /// <summary>The rotary embedding shared by all layers.</summary>
     public RotaryEmbedding Rotary => _rotary;
 
-    /// <summary>Final hidden states [batch, seq, hidden] (after <c>norm</c>); see <see cref="LlamaForCausalLM.Forward"/>.</summary>
+    /// <summary>
+    /// What the backward pass recomputes instead of keeping (training only: without gradients, or with a cache,
+    /// nothing is kept anyway).
+    /// </summary>
+    public ActivationCheckpointing Checkpointing { get; set; }
+
+    /// <summary>
+    /// Final hidden states [batch, seq, hidden] (after <c>norm</c>); see <see cref="LlamaForCausalLM.Forward"/>.
+    /// <paramref name="attentionMask"/> is either the padding mask [batch, past + seq] or a ready boolean mask
+    /// [batch, 1, seq, past + seq] (true = may attend), as for packed sequences, which then need their
+    /// <paramref name="positionIds"/>.
+    /// </summary>
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, Tensor? positionIds)
     {
         using var scope = NewDisposeScope();
         long batch = inputIds.shape[0], seq = inputIds.shape[1], past = cache?.Length ?? 0;
-        if (attentionMask is not null && (attentionMask.shape[0] != batch || attentionMask.shape[1] != past + seq))
-            throw new ArgumentException(
-                $"attention mask is [{string.Join(", ", attentionMask.shape)}]; expected [{batch}, {past + seq}] (cached + new positions)",
-                nameof(attentionMask));
         var device = inputIds.device;
-        positionIds ??= AttentionMasks.PositionIds(attentionMask, batch, past, seq, device);
+        Tensor? mask;
+        if (attentionMask is not null && attentionMask.dim() == 4)
+        {
+            if (attentionMask.shape[0] != batch || attentionMask.shape[2] != seq || attentionMask.shape[3] != past + seq)
+                throw new ArgumentException(
+                    $"attention mask is [{string.Join(", ", attentionMask.shape)}]; expected [{batch}, 1, {seq}, {past + seq}]", nameof(attentionMask));
+            if (positionIds is null) throw new ArgumentException("a 4-D attention mask needs explicit position ids", nameof(positionIds));
+            mask = attentionMask.to(ScalarType.Bool);
+        }
+        else
+        {
+            if (attentionMask is not null && (attentionMask.shape[0] != batch || attentionMask.shape[1] != past + seq))
+                throw new ArgumentException(
+                    $"attention mask is [{string.Join(", ", attentionMask.shape)}]; expected [{batch}, {past + seq}] (cached + new positions)",
+                    nameof(attentionMask));
+            positionIds ??= AttentionMasks.PositionIds(attentionMask, batch, past, seq, device);
+            mask = AttentionMasks.Causal(attentionMask, batch, past, seq, device);
+        }
+        // No mask for several queries means plain causal attention: the kernel masks by itself.
+        var isCausal = mask is null && seq > 1;
         var hidden = _embedTokens.call(inputIds);
         var (cos, sin) = _rotary.Angles(positionIds, hidden.dtype);
-        var mask = AttentionMasks.Causal(attentionMask, batch, past, seq, device);
-        foreach (var layer in _layers) hidden = layer.Forward(hidden, cos, sin, mask, cache);
+        var recompute = cache is null && is_grad_enabled() ? Checkpointing : ActivationCheckpointing.None;
+        foreach (var layer in _layers)
+            hidden = recompute == ActivationCheckpointing.Full
+                ? layer.ForwardRecomputed(hidden, cos, sin, mask, isCausal)
+                : layer.Forward(hidden, cos, sin, mask, isCausal, cache, recompute == ActivationCheckpointing.Selective);
         cache?.Advance(seq);
         return _norm.Forward(hidden).MoveToOuterDisposeScope();
     }

@@ -50,6 +50,7 @@ internal static class Trainer
         manual_seed(train.Seed);
         var dtype = ComputeDtype.Resolve(train.Precision, device, line => console.MarkupLineInterpolated($"train: {line}"));
         using var model = LlamaForCausalLM.Load(request.ModelDirectory, dtype, device);
+        model.Model.Checkpointing = train.ActivationCheckpointing;
         var adapter = LoraInjector.Apply(model, request.Config.Lora, train.Seed);
         var parameters = adapter.NamedParameters();
         using var optimizer = new AdamW(parameters.Select(p => (p.Key, p.Value)).ToList(), train.Beta1, train.Beta2, 1e-8, train.WeightDecay);

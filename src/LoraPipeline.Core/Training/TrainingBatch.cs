@@ -10,7 +10,7 @@ namespace LoraPipeline.Training;
 /// </summary>
 internal sealed class TrainingBatch : IDisposable
 {
-    private TrainingBatch(Tensor inputIds, Tensor attentionMask, Tensor labelPositions, Tensor targets, long tokens)
+    private TrainingBatch(Tensor inputIds, Tensor? attentionMask, Tensor labelPositions, Tensor targets, long tokens)
     {
         InputIds = inputIds;
         AttentionMask = attentionMask;
@@ -22,8 +22,11 @@ internal sealed class TrainingBatch : IDisposable
     /// <summary>Token ids [batch, length] (int64), padding with 0.</summary>
     public Tensor InputIds { get; }
 
-    /// <summary>1 for tokens, 0 for padding [batch, length] (int64).</summary>
-    public Tensor AttentionMask { get; }
+    /// <summary>
+    /// 1 for tokens, 0 for padding [batch, length] (int64); null when no row is padded, so attention runs as plain
+    /// causal attention without a mask tensor.
+    /// </summary>
+    public Tensor? AttentionMask { get; }
 
     /// <summary>Flat indices into [batch·length] of the positions that predict a label.</summary>
     public Tensor LabelPositions { get; }
@@ -62,9 +65,10 @@ internal sealed class TrainingBatch : IDisposable
                 targets.Add(record.InputIds[t + 1]);
             }
         }
+        var padded = records.Any(r => r.InputIds.Count != length);
         return new TrainingBatch(
             tensor(ids, new long[] { records.Count, length }, device: device),
-            tensor(mask, new long[] { records.Count, length }, device: device),
+            padded ? tensor(mask, new long[] { records.Count, length }, device: device) : null,
             tensor(positions.ToArray(), device: device),
             tensor(targets.ToArray(), device: device),
             tokens);
@@ -74,7 +78,7 @@ internal sealed class TrainingBatch : IDisposable
     public void Dispose()
     {
         InputIds.Dispose();
-        AttentionMask.Dispose();
+        AttentionMask?.Dispose();
         LabelPositions.Dispose();
         Targets.Dispose();
     }
