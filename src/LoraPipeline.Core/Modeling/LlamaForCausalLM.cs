@@ -42,6 +42,9 @@ internal sealed class LlamaForCausalLM : nn.Module
     /// <summary>The device of the weights.</summary>
     public Device Device => _model.EmbedTokens.weight!.device;
 
+    /// <summary>The LM head's weight [vocab, hidden] (the embedding matrix when tied).</summary>
+    public Tensor LmHeadWeight => _lmHead.weight!;
+
     /// <summary>The decoder stack (<c>model</c>).</summary>
     public LlamaModel Model => _model;
 

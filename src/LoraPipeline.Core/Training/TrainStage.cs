@@ -18,7 +18,7 @@ internal sealed class TrainStage : IStage
     public bool UsesTorch => true;
 
     /// <inheritdoc />
-    public object ConfigSection(PipelineConfig config) => new { config.Lora, config.Train, config.Model.Source, config.Model.Revision };
+    public object ConfigSection(PipelineConfig config) => new { config.Lora, config.Train, config.Model.Source, config.Model.Revision, config.Data.Packing };
 
     /// <inheritdoc />
     public void CheckConfig(PipelineConfig config)

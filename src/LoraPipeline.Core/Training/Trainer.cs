@@ -69,7 +69,7 @@ internal static class Trainer
         MetricsLog.WriteFinal(request.ScratchDirectory, metrics); // drop log lines past the checkpoint
         if (state is null)
         {
-            var initial = AnswerLoss.Mean(model, validSet, train.EvalBatchSize, device);
+            var initial = AnswerLoss.Mean(model, validSet, train.EvalBatchSize, device, train.LossChunkTokens);
             state = new TrainerState(0, initial, 0, 0, initial, request.Fingerprint);
             var zero = new StepMetrics(0, null, 0, 0, 0, 0, initial, 0);
             metrics.Add(zero);
@@ -103,7 +103,8 @@ internal static class Trainer
             var examples = Enumerable.Range(0, train.GlobalBatchSize)
                 .Select(i => trainSet[order.At((long)(step - 1) * train.GlobalBatchSize + i)]).ToList();
             var lr = LearningRateSchedule.At(step, train.MaxSteps, train.Lr, train.WarmupSteps, train.Schedule);
-            var result = TrainingStep.Run(model, optimizer, examples, micro, lr, train.GradClip, device);
+            var result = TrainingStep.Run(model, optimizer, examples, micro, lr, train.GradClip, device, train.LossChunkTokens,
+                request.Config.Data.Packing ? request.Config.Data.MaxSeqLength : 0);
             var (tokens, gradNorm) = (result.Tokens, result.GradNorm);
             watch.Stop();
             elapsed += watch.Elapsed.TotalSeconds;
@@ -115,7 +116,7 @@ internal static class Trainer
             var last = step == train.MaxSteps;
             if (step % train.ValCheckInterval == 0 || last)
             {
-                validation = AnswerLoss.Mean(model, validSet, train.EvalBatchSize, device);
+                validation = AnswerLoss.Mean(model, validSet, train.EvalBatchSize, device, train.LossChunkTokens);
                 var improved = validation < state.BestValidationLoss - train.EarlyStoppingMinDelta;
                 state = state with
                 {
