@@ -11,7 +11,7 @@ namespace LoraPipeline.Cli;
 
 /// <summary>
 /// <c>lora plan --model SOURCE-or-config.json [--seq-len N] [--micro-batch-size N] [--lora-r R] [--dtype bf16|f32]
-/// [--recompute] [--answer-tokens N] [--json FILE]</c>: the hardware plan without a pipeline config. SOURCE is a
+/// [--activation-checkpointing none|selective|full] [--packing] [--loss-chunk-tokens N] [--answer-tokens N] [--json FILE]</c>: the hardware plan without a pipeline config. SOURCE is a
 /// <c>config.json</c>, a model folder, <c>builtin:tiny-llama</c>, or <c>hf:org/name</c> (resolved like
 /// <c>lora download</c>, so only for models already cached or small enough to fetch). Other settings come from
 /// the default config's values.
@@ -23,13 +23,19 @@ internal sealed class PlanCommand : IStandaloneForm
     private readonly Option<int?> _microBatch = new("--micro-batch-size") { Description = "standalone: sequences per forward pass" };
     private readonly Option<int?> _loraR = new("--lora-r") { Description = "standalone: LoRA rank" };
     private readonly Option<string> _dtype = new("--dtype") { Description = "standalone: bf16 or f32", DefaultValueFactory = _ => "bf16" };
-    private readonly Option<bool> _recompute = new("--recompute") { Description = "standalone: activation recomputation on" };
+    private readonly Option<string> _checkpointing = new("--activation-checkpointing")
+    {
+        Description = "standalone: none, selective (the attention core) or full (each decoder layer); the table shows all three",
+        DefaultValueFactory = _ => "none",
+    };
+    private readonly Option<bool> _packing = new("--packing") { Description = "standalone: packed rows (block-diagonal mask)" };
+    private readonly Option<int?> _lossChunk = new("--loss-chunk-tokens") { Description = "standalone: label positions per LM-head chunk, 0 = one piece (default train.loss_chunk_tokens)" };
     private readonly Option<int?> _answerTokens = new("--answer-tokens") { Description = "standalone: chunked loss, logits only for N answer tokens per sequence (default: every token)" };
     private readonly Option<string?> _json = new("--json") { Description = "standalone: also write the plan as JSON to this file" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _model, _seqLen, _microBatch, _loraR, _dtype, _recompute, _answerTokens, _json })
+        foreach (var option in new Option[] { _model, _seqLen, _microBatch, _loraR, _dtype, _checkpointing, _packing, _lossChunk, _answerTokens, _json })
             command.Options.Add(option);
     }
 
@@ -49,7 +55,9 @@ internal sealed class PlanCommand : IStandaloneForm
                 MicroBatchSize = Positive(parse.GetValue(_microBatch) ?? defaults.Train.MicroBatchSize, "--micro-batch-size"),
                 LoraR = Positive(parse.GetValue(_loraR) ?? defaults.Lora.R, "--lora-r"),
                 Dtype = DTypes.Parse(dtypeText, "--dtype"),
-                Recompute = parse.GetValue(_recompute),
+                Checkpointing = Checkpointing(parse.GetValue(_checkpointing)!),
+                Packing = parse.GetValue(_packing),
+                LossChunkTokens = parse.GetValue(_lossChunk) is { } chunk ? NonNegative(chunk, "--loss-chunk-tokens") : defaults.Train.LossChunkTokens,
                 LossTokens = parse.GetValue(_answerTokens) is { } n ? Positive(n, "--answer-tokens") : null,
             };
         }
@@ -83,4 +91,12 @@ internal sealed class PlanCommand : IStandaloneForm
 
     private static int Positive(int value, string name) =>
         value > 0 ? value : throw new FormatException($"{name} must be positive, got {value}");
+
+    private static int NonNegative(int value, string name) =>
+        value >= 0 ? value : throw new FormatException($"{name} must be 0 (one piece) or positive, got {value}");
+
+    private static ActivationCheckpointing Checkpointing(string text) =>
+        Enum.TryParse<ActivationCheckpointing>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(text, out _)
+            ? mode
+            : throw new FormatException($"--activation-checkpointing: '{text}' is not one of none, selective, full");
 }

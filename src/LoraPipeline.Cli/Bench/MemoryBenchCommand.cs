@@ -13,7 +13,9 @@ namespace LoraPipeline.Cli.Bench;
 /// glibc's mmap threshold fixed (<see cref="GlibcMmapThreshold"/>), so that resident memory follows the live tensors,
 /// which is what the estimates (and a GPU's caching allocator) count.
 /// Without <c>--training</c>: a prefill into a KV cache (<see cref="InferenceEstimate.PrefillProcessBytes"/>).
-/// With it: LoRA training steps, bf16 and f32 frozen bases (<see cref="TrainingEstimate.StepProcessBytes"/>).
+/// With it: LoRA training steps, bf16 and f32 frozen bases, each recomputation mode and the chunked loss
+/// (<see cref="TrainingEstimate.StepProcessBytes"/>), then measured activations by mode side by side
+/// (<see cref="RecomputationSummary"/>).
 /// </summary>
 internal static class MemoryBenchCommand
 {
@@ -28,29 +30,54 @@ internal static class MemoryBenchCommand
         "768,6,12,4,2048,8192,bf16,4,128",
     ];
 
-    /// <summary>hidden, layers, heads, kv heads, intermediate, vocab, dtype, batch, seq, answer tokens, rank.</summary>
+    /// <summary>
+    /// hidden, layers, heads, kv heads, intermediate, vocab, dtype, batch, seq, answer tokens, rank[, recomputation,
+    /// LM-head chunk]: small models, a few seconds each (all that <c>--quick</c> runs).
+    /// </summary>
     private static readonly string[] TrainingCases =
     [
         "256,4,4,4,688,8192,f32,2,160,32,16",
         "384,3,6,2,1024,16384,bf16,2,128,64,16",
         "256,2,4,1,688,32000,bf16,1,384,192,8",
         "320,3,5,5,864,8192,f32,4,64,64,32",
+        "256,4,4,2,688,8192,f32,2,192,96,16,selective,32",
+        "384,4,6,2,1024,8192,f32,1,768,384,16,none,0",
+        "384,4,6,2,1024,8192,f32,1,768,384,16,selective,0",
+        "384,4,6,2,1024,8192,f32,1,768,384,16,full,0",
+        "256,2,4,1,688,32000,f32,1,512,512,8,none,0",
+        "256,2,4,1,688,32000,f32,1,512,512,8,none,128",
+    ];
+
+    /// <summary>
+    /// The ~125M benchmark model (<c>lora bench train</c>'s default shape) at 2,048 tokens, about a minute each on two
+    /// cores: the three recomputation modes, then the loss in one piece and in chunks for 2,048 answer tokens.
+    /// </summary>
+    private static readonly string[] ScaleCases =
+    [
+        "768,12,12,4,2048,32000,f32,1,2048,1024,16,none,0",
+        "768,12,12,4,2048,32000,f32,1,2048,1024,16,selective,0",
+        "768,12,12,4,2048,32000,f32,1,2048,1024,16,full,0",
+        "768,12,12,4,2048,32000,f32,1,2048,2048,16,full,0",
+        "768,12,12,4,2048,32000,f32,1,2048,2048,16,full,256",
     ];
 
     public static Command Create()
     {
         var child = new Option<string?>("--case") { Description = "measure one case in this process (used by the child processes)" };
         var training = new Option<bool>("--training") { Description = "measure LoRA training steps (forward, backward, AdamW) instead of inference" };
+        var quick = new Option<bool>("--quick") { Description = "with --training: only the small models (skips the ~125M model at 2,048 tokens)" };
         var command = new Command("memory", "estimate / measured peak resident memory of inference or training steps on small random models");
         command.Options.Add(child);
         command.Options.Add(training);
+        command.Options.Add(quick);
         command.SetAction(parse =>
         {
             var isTraining = parse.GetValue(training);
             if (parse.GetValue(child) is { } one)
                 return isTraining ? TrainingMemoryCase.Measure(one) : InferenceMemoryCase.Measure(one);
             return isTraining
-                ? Run("training", "case (hidden,layers,heads,kv,intermediate,vocab,dtype,batch,seq,answer,r)", TrainingCases, ["--training"])
+                ? Run("training", "case (hidden,layers,heads,kv,intermediate,vocab,dtype,batch,seq,answer,r[,recompute,chunk])",
+                    parse.GetValue(quick) ? TrainingCases : [.. TrainingCases, .. ScaleCases], ["--training"])
                 : Run("inference", "case (hidden,layers,heads,kv,intermediate,vocab,dtype,batch,tokens)", InferenceCases, []);
         });
         return command;
@@ -60,6 +87,7 @@ internal static class MemoryBenchCommand
     {
         Console.WriteLine($"{kind}: {header} | estimate MiB | measured MiB | estimate/measured");
         var ok = true;
+        var activations = new Dictionary<string, double>(); // measured activation bytes by case
         foreach (var spec in cases)
         {
             // A fresh process per case, so that memory freed by an earlier case cannot be reused by the next.
@@ -83,7 +111,9 @@ internal static class MemoryBenchCommand
             ok &= inside;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{spec} | {estimate / 1048576:0.0} | {measured / 1048576:0.0} | {ratio:0.000}{(inside ? "" : $"  OUTSIDE {Low}-{High}")}"));
+            if (parts.Length >= 5) activations[spec] = measured - double.Parse(parts[4], CultureInfo.InvariantCulture);
         }
+        foreach (var line in RecomputationSummary.Lines(activations)) Console.WriteLine(line);
         Console.WriteLine(ok ? $"all {kind} ratios within {Low}-{High}" : $"some {kind} ratios outside {Low}-{High}");
         return ok ? ExitCodes.Ok : ExitCodes.Failed;
     }

@@ -18,6 +18,12 @@ internal sealed class BenchModelSpec
 
     public string DtypeName => _fields[6];
 
+    /// <summary>Number of comma-separated fields.</summary>
+    public int Count => _fields.Length;
+
+    /// <summary>The field at <paramref name="index"/> as text.</summary>
+    public string Text(int index) => _fields[index];
+
     /// <summary>A Llama config with the case's sizes (head_dim = hidden / heads, no biases, untied).</summary>
     public ModelConfig Config => ModelConfigs.Llama(Int(0), Int(1), Int(2), Int(3), Int(4), Int(5), maxPositions: 4096);
 

@@ -15,8 +15,10 @@ namespace LoraPipeline.Benchmarking;
 /// One training case of <c>lora bench memory --training</c>, in this (fresh) process: a random model with LoRA on all
 /// seven projections (dropout 0.05, as the default config), a micro batch of N sequences of s tokens whose last k
 /// tokens are answer labels, and <see cref="Steps"/> real steps (answer-only loss, backward, AdamW) as the Trainer
-/// runs them; prints <c>result ESTIMATE MEASURED</c> (bytes).
-/// Spec: hidden,layers,heads,kv,intermediate,vocab,dtype,batch,seq,answer tokens,rank.
+/// runs them, with the given recomputation mode and LM-head chunk; prints <c>result ESTIMATE MEASURED ACTIVATIONS FIXED</c>
+/// (bytes: the step's estimate, the measured peak increase, the estimated activations, and the exactly known
+/// tensors besides them — weights, adapter gradients and AdamW moments — so the bench can tell measured activations).
+/// Spec: hidden,layers,heads,kv,intermediate,vocab,dtype,batch,seq,answer tokens,rank[,none|selective|full[,chunk]].
 /// </summary>
 internal static class TrainingMemoryCase
 {
@@ -31,13 +33,16 @@ internal static class TrainingMemoryCase
         var config = spec.Config;
         var dtype = DTypes.Parse(spec.DtypeName, "dtype").ToScalarType();
         int batch = spec.Int(7), seq = spec.Int(8), answer = spec.Int(9), rank = spec.Int(10);
+        var mode = spec.Count > 11 ? Enum.Parse<ActivationCheckpointing>(spec.Text(11), ignoreCase: true) : ActivationCheckpointing.None;
+        var chunk = spec.Count > 12 ? spec.Int(12) : 0;
         var lora = new LoraOptions { R = rank, Alpha = 2 * rank, Dropout = 0.05, TargetModules = [.. AllProjections] };
 
-        Run(BenchModelSpec.Tiny(config), dtype, lora, 1, 8, 4); // warm-up: every forward, backward and optimizer kernel
+        // Warm-up: every forward, backward and optimizer kernel (a batch of two runs the masked path, one row the lean one).
+        Run(BenchModelSpec.Tiny(config), dtype, lora, batch > 1 ? 2 : 1, 8, 4, mode, chunk > 0 ? 2 : 0);
         BenchModelSpec.Settle();
         var before = ProcessMemory.ResidentBytes() ?? 0;
         ProcessMemory.ResetPeak();
-        Run(config, dtype, lora, batch, seq, answer);
+        Run(config, dtype, lora, batch, seq, answer, mode, chunk);
         var peak = ProcessMemory.PeakResidentBytes() ?? 0;
         var inputs = new SizingInputs
         {
@@ -48,15 +53,21 @@ internal static class TrainingMemoryCase
             AdapterDropout = true,
             Dtype = DTypes.FromScalarType(dtype),
             LossTokens = answer,
+            Checkpointing = mode,
+            LossChunkTokens = chunk,
         };
         var estimate = TrainingEstimate.StepProcessBytes(config, inputs);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {estimate} {peak - before}"));
+        var parts = TrainingEstimate.Compute(config, inputs);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"result {estimate} {peak - before} {parts.ActivationBytes} {parts.TensorBytes - parts.ActivationBytes}"));
         return 0;
     }
 
-    private static void Run(ModelConfig config, ScalarType dtype, LoraOptions lora, int batch, int seq, int answer)
+    private static void Run(ModelConfig config, ScalarType dtype, LoraOptions lora, int batch, int seq, int answer,
+        ActivationCheckpointing mode, int chunk)
     {
         using var model = LlamaForCausalLM.CreateRandom(config, seed: 1, dtype, CPU);
+        model.Model.Checkpointing = mode;
         var adapter = LoraInjector.Apply(model, lora, seed: 3);
         model.train();
         using var optimizer = new AdamW(adapter.NamedParameters().Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.98, 1e-8, 0.01);
@@ -67,7 +78,7 @@ internal static class TrainingMemoryCase
         for (var step = 0; step < Steps; step++)
         {
             adapter.ReseedDropout(7, step);
-            TrainingStep.Run(model, optimizer, records, batch, 1e-3, 1.0, CPU); // the Trainer's own step
+            TrainingStep.Run(model, optimizer, records, batch, 1e-3, 1.0, CPU, chunk); // the Trainer's own step
         }
     }
 }

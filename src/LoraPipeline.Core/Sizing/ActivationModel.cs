@@ -1,3 +1,4 @@
+using LoraPipeline.Configuration;
 using LoraPipeline.Modeling;
 
 namespace LoraPipeline.Sizing;
@@ -25,14 +26,22 @@ namespace LoraPipeline.Sizing;
 /// projection joins (<see cref="FirstLayerBytesPerToken"/>). Outside the layers, per token: the final norm's float32 input (4h),
 /// the rotary cos and sin (2·e·d), and the backward pass's working set while the last layer's MLP is
 /// differentiated — the float32 residual gradient (4h) plus the float32 gradient of <c>down_proj</c>'s adapter
-/// input (4·I), or the gate/up/product gradients (3·e·I) when <c>down_proj</c> is frozen. The LM head sees only
+/// input (4·I), or the gate/up/product gradients (3·e·I) when <c>down_proj</c> is frozen — which is alive only
+/// after the loss's tensors are freed, so the peak counts the larger of the two. The LM head sees only
 /// the loss tokens (<c>LogitsToKeep.Flat</c> over the answer positions when <see cref="SizingInputs.LossTokens"/>
-/// is set; every token otherwise): see <see cref="LogitBytesPerLossToken"/>. With recomputation each layer keeps
-/// only its input (e·h per token) and one layer's full set is alive again while it is recomputed.
+/// is set; every token otherwise): see <see cref="LossBytes"/>.
+/// <para>The attention mask: a single unpacked row runs the lean path (no mask tensor, the kernel's <c>is_causal</c>),
+/// so the e·s term above is only there when <see cref="SizingInputs.HasAttentionMask"/>; the shared boolean mask
+/// itself adds s bytes per token once.</para>
+/// <para>Recomputation (<see cref="SizingInputs.Checkpointing"/>): <c>selective</c> replaces the attention block's
+/// kernel inputs, output, log-sum-exp and additive mask by what the recomputed core keeps — the rotated q, the
+/// unrepeated k and v, and the uninitialised output-sized tensor TorchSharp's function node holds
+/// (e·(2·H·d + 2·kv·d)); <c>full</c> keeps per layer its input and that output-sized tensor (2·e·h) and has one
+/// layer's full set alive again while it is recomputed.</para>
 /// </summary>
 internal static class ActivationModel
 {
-    /// <summary>Bytes kept for backward per token by one decoder layer (any but the first) without recomputation.</summary>
+    /// <summary>Bytes kept for backward per token by one decoder layer (any but the first), with <c>none</c> or <c>selective</c> recomputation.</summary>
     public static long LayerBytesPerToken(ModelConfig config, SizingInputs inputs) => LayerBytes(config, inputs, inputNeedsGradient: true);
 
     /// <summary>
@@ -42,33 +51,64 @@ internal static class ActivationModel
     /// </summary>
     public static long FirstLayerBytesPerToken(ModelConfig config, SizingInputs inputs) => LayerBytes(config, inputs, inputNeedsGradient: false);
 
-    /// <summary>Bytes per token outside the layers: final norm, rotary angles and the backward working set.</summary>
-    public static long OuterBytesPerToken(ModelConfig config, SizingInputs inputs)
+    /// <summary>Bytes per token kept outside the layers: the final norm's float32 input and the rotary angles.</summary>
+    public static long OuterBytesPerToken(ModelConfig config, SizingInputs inputs) =>
+        4L * config.HiddenSize + 2L * inputs.ElementBytes * config.HeadDim;
+
+    /// <summary>
+    /// Bytes per token of the backward pass's working set while the last layer's MLP is differentiated: the float32
+    /// residual gradient plus the float32 gradient of <c>down_proj</c>'s adapter input, or the gate/up/product
+    /// gradients when <c>down_proj</c> is frozen. It is alive only once the loss's tensors are gone.
+    /// </summary>
+    public static long BackwardWorkingSetPerToken(ModelConfig config, SizingInputs inputs)
     {
         long h = config.HiddenSize, i = config.IntermediateSize, e = inputs.ElementBytes;
         var downAdapted = AdapterShapes.Targeted(config, inputs.TargetModules).Any(p => p.Name == "down_proj");
-        var workingSet = 4 * h + (downAdapted ? 4 * i : 3 * e * i);
-        return 4 * h + 2 * e * config.HeadDim + workingSet;
+        return 4 * h + (downAdapted ? 4 * i : 3 * e * i);
     }
 
     /// <summary>
-    /// Bytes of the loss for one loss token at its peak, the start of the backward pass: the float32
+    /// Bytes of the unchunked loss for one loss token at its peak, the start of the backward pass: the float32
     /// log-probabilities <c>log_softmax</c> keeps, their gradient and the float32 logits' gradient (12·V). The
     /// compute-dtype logits are freed once cast to float32, and their gradient is cast back only after the
     /// log-probabilities are gone.
     /// </summary>
     public static long LogitBytesPerLossToken(ModelConfig config, SizingInputs inputs) => 12L * config.VocabSize;
 
-    /// <summary>Activation bytes of one training micro batch (formula above).</summary>
+    /// <summary>
+    /// Bytes of the LM head and loss for <paramref name="lossTokens"/> label positions of one micro batch. In one piece
+    /// <see cref="LogitBytesPerLossToken"/> each. Chunked (<see cref="SizingInputs.LossChunkTokens"/> below the
+    /// count, see <c>Training/ChunkedCrossEntropy</c>): the hidden-state gradient it keeps (e·h each) and one chunk's
+    /// working set — compute-dtype logits, their float32 copy and <c>logsumexp</c>'s float32 temporary (V·(e + 8);
+    /// in float32 the cast is the same tensor, so 8·V).
+    /// </summary>
+    public static long LossBytes(ModelConfig config, SizingInputs inputs, long lossTokens)
+    {
+        long chunk = inputs.LossChunkTokens, e = inputs.ElementBytes;
+        if (chunk <= 0 || lossTokens <= chunk) return lossTokens * LogitBytesPerLossToken(config, inputs);
+        var perLogit = e == 4 ? 8 : e + 8;
+        return lossTokens * e * config.HiddenSize + chunk * config.VocabSize * perLogit;
+    }
+
+    /// <summary>
+    /// Activation bytes of one training micro batch at its peak (formula above): what the layers and the final norm
+    /// keep, plus the larger of the two things that are never alive together — the loss's tensors (end of the forward
+    /// pass, start of the backward pass) and the backward working set (with <c>full</c>, including the layer being
+    /// recomputed).
+    /// </summary>
     public static long TrainingBytes(ModelConfig config, SizingInputs inputs)
     {
         long tokens = (long)inputs.MicroBatchSize * inputs.SeqLength;
         long lossTokens = (long)inputs.MicroBatchSize * Math.Min(inputs.LossTokens ?? inputs.SeqLength, inputs.SeqLength);
-        var layer = LayerBytesPerToken(config, inputs);
-        var layers = inputs.Recompute
-            ? config.NumHiddenLayers * (long)inputs.ElementBytes * config.HiddenSize + layer
-            : FirstLayerBytesPerToken(config, inputs) + (config.NumHiddenLayers - 1) * layer;
-        return tokens * (layers + OuterBytesPerToken(config, inputs)) + lossTokens * LogitBytesPerLossToken(config, inputs);
+        long layers = config.NumHiddenLayers;
+        var full = inputs.Checkpointing == ActivationCheckpointing.Full;
+        var kept = full
+            ? layers * 2L * inputs.ElementBytes * config.HiddenSize
+            : FirstLayerBytesPerToken(config, inputs) + (layers - 1) * LayerBytesPerToken(config, inputs);
+        var sharedMask = inputs.HasAttentionMask ? inputs.SeqLength : 0;
+        var working = BackwardWorkingSetPerToken(config, inputs) +
+                      (full ? LayerBytes(config, inputs with { Checkpointing = ActivationCheckpointing.None }, inputNeedsGradient: true) : 0);
+        return tokens * (kept + OuterBytesPerToken(config, inputs) + sharedMask) + Math.Max(LossBytes(config, inputs, lossTokens), tokens * working);
     }
 
     private static long LayerBytes(ModelConfig config, SizingInputs inputs, bool inputNeedsGradient)
@@ -90,7 +130,10 @@ internal static class ActivationModel
             _ => gateNeedsGradient || upNeedsGradient,
         };
         var norms = (inputNeedsGradient ? 4 * h : 0) + (residualNeedsGradient ? 4 * h : 0);
-        var attention = attentionNeedsGradient ? e * (4 * q + s) + 4L * config.NumAttentionHeads : 0;
+        long kv = (long)config.NumKeyValueHeads * config.HeadDim;
+        var attention = !attentionNeedsGradient ? 0
+            : inputs.Checkpointing == ActivationCheckpointing.Selective ? e * (2 * q + 2 * kv)
+            : e * (4 * q + (inputs.HasAttentionMask ? s : 0)) + 4L * config.NumAttentionHeads;
         var mlp = e * i * ((gateNeedsGradient ? 2 : 0) + (upNeedsGradient ? 1 : 0));
         return norms + attention + mlp + AdapterBytesPerToken(adapted, inputs, InputNeedsGradient);
     }

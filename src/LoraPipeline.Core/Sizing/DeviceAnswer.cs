@@ -1,3 +1,5 @@
+using LoraPipeline.Configuration;
+
 namespace LoraPipeline.Sizing;
 
 /// <summary>The plan's answer for one device.</summary>
@@ -6,7 +8,9 @@ namespace LoraPipeline.Sizing;
 /// <param name="TrainBytesOne">Training bytes on one device (the configured recomputation setting).</param>
 /// <param name="TrainFitsOne">Whether training fits on one.</param>
 /// <param name="TrainGpus">Fewest devices with tensor parallelism that fit training without recomputation, or null if eight do not.</param>
-/// <param name="TrainGpusRecompute">The same with activation recomputation on.</param>
+/// <param name="TrainGpusSelective">The same with selective recomputation (the attention core).</param>
+/// <param name="TrainGpusFull">The same with full recomputation (each decoder layer).</param>
+/// <param name="OneDeviceCheckpointing">The least recomputation with which training fits one device, or null when none does.</param>
 /// <param name="ServeBytesOne">Serving bytes on one device for one sequence at the context length.</param>
 /// <param name="ServeFitsOne">Whether serving one sequence fits on one.</param>
 /// <param name="ServeGpus">Fewest devices with tensor parallelism that serve one sequence, or null if eight do not.</param>
@@ -18,7 +22,9 @@ internal sealed record DeviceAnswer(
     long TrainBytesOne,
     bool TrainFitsOne,
     int? TrainGpus,
-    int? TrainGpusRecompute,
+    int? TrainGpusSelective,
+    int? TrainGpusFull,
+    ActivationCheckpointing? OneDeviceCheckpointing,
     long ServeBytesOne,
     bool ServeFitsOne,
     int? ServeGpus,

@@ -1,5 +1,6 @@
 using LoraPipeline.Modeling;
 using LoraPipeline.Checkpoints;
+using LoraPipeline.Configuration;
 
 namespace LoraPipeline.Sizing;
 
@@ -13,8 +14,7 @@ namespace LoraPipeline.Sizing;
 /// <param name="Config">Its architecture.</param>
 /// <param name="Inputs">The settings.</param>
 /// <param name="Training">Training estimate with the configured recomputation setting.</param>
-/// <param name="TrainingWithoutRecompute">Training estimate without recomputation.</param>
-/// <param name="TrainingWithRecompute">Training estimate with recomputation.</param>
+/// <param name="TrainingByCheckpointing">Training estimates for none, selective and full recomputation, in that order.</param>
 /// <param name="Serving">Serving estimate at the sequence length as context.</param>
 /// <param name="Devices">Answers per device.</param>
 internal sealed record HardwarePlan(
@@ -22,8 +22,7 @@ internal sealed record HardwarePlan(
     ModelConfig Config,
     SizingInputs Inputs,
     TrainingEstimate Training,
-    TrainingEstimate TrainingWithoutRecompute,
-    TrainingEstimate TrainingWithRecompute,
+    IReadOnlyList<TrainingEstimate> TrainingByCheckpointing,
     InferenceEstimate Serving,
     IReadOnlyList<DeviceAnswer> Devices)
 {
@@ -31,9 +30,8 @@ internal sealed record HardwarePlan(
     /// (default: <see cref="GpuCatalog.Default"/>).</summary>
     public static HardwarePlan Compute(string model, ModelConfig config, SizingInputs inputs, IReadOnlyList<GpuSpec>? devices = null)
     {
-        var without = TrainingEstimate.Compute(config, inputs with { Recompute = false });
-        var with = TrainingEstimate.Compute(config, inputs with { Recompute = true });
-        var training = inputs.Recompute ? with : without;
+        var byMode = Modes.Select(m => TrainingEstimate.Compute(config, inputs with { Checkpointing = m })).ToList();
+        var training = byMode.Single(t => t.Checkpointing == inputs.Checkpointing);
         var serving = InferenceEstimate.Compute(config, inputs.ElementBytes, inputs.SeqLength);
         var degrees = GpuCatalog.TensorParallelDegrees.Where(n => config.NumAttentionHeads % n == 0).ToList();
         var answers = (devices ?? GpuCatalog.Default()).Select(device =>
@@ -48,13 +46,19 @@ internal sealed record HardwarePlan(
             var sequences = serveGpus is { } g
                 ? device.IsGpu ? serving.MaxSequences(device.MemoryBytes, g) : 1
                 : 0;
+            var gpus = byMode.Select(t => Fewest(n => Train(t, n))).ToList();
+            var lightest = byMode.FindIndex(t => Train(t, 1) <= device.MemoryBytes);
             return new DeviceAnswer(device.Name, device.MemoryBytes,
                 Train(training, 1), Train(training, 1) <= device.MemoryBytes,
-                Fewest(n => Train(without, n)), Fewest(n => Train(with, n)),
+                gpus[0], gpus[1], gpus[2], lightest < 0 ? null : Modes[lightest],
                 Serve(1), Serve(1) <= device.MemoryBytes, serveGpus, sequences, device.IsGpu);
         }).ToList();
-        return new HardwarePlan(model, config, inputs, training, without, with, serving, answers);
+        return new HardwarePlan(model, config, inputs, training, byMode, serving, answers);
     }
+
+    /// <summary>Recomputation modes from the most memory to the least (and from the least compute to the most).</summary>
+    public static readonly IReadOnlyList<ActivationCheckpointing> Modes =
+        [ActivationCheckpointing.None, ActivationCheckpointing.Selective, ActivationCheckpointing.Full];
 
     /// <summary>On this machine's RAM: the .NET runtime and libtorch's own footprint, about 0.5 GiB.</summary>
     public const long CpuConstantBytes = 512L << 20;

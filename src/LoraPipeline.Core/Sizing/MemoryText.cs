@@ -1,4 +1,5 @@
 using System.Globalization;
+using LoraPipeline.Configuration;
 
 namespace LoraPipeline.Sizing;
 
@@ -17,4 +18,7 @@ internal static class MemoryText
 
     /// <summary>A device count answer: the count, or "&gt;8" (GPUs) / "no" (this machine's RAM) when none fits.</summary>
     public static string Count(int? count, bool isGpu = true) => count?.ToString(CultureInfo.InvariantCulture) ?? (isGpu ? ">8" : "no");
+
+    /// <summary>A recomputation mode as the config writes it (<c>none</c>, <c>selective</c>, <c>full</c>), or "no" for none that fits.</summary>
+    public static string Mode(ActivationCheckpointing? mode) => mode?.ToString().ToLowerInvariant() ?? "no";
 }

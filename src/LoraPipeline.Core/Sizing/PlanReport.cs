@@ -12,6 +12,7 @@ internal static class PlanReport
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
     /// <summary>The plan as JSON text.</summary>
@@ -30,7 +31,9 @@ internal static class PlanReport
                 plan.Inputs.LoraR,
                 plan.Inputs.TargetModules,
                 Dtype = plan.Inputs.Dtype.ToString().ToLowerInvariant(),
-                plan.Inputs.Recompute,
+                ActivationCheckpointing = MemoryText.Mode(plan.Inputs.Checkpointing),
+                plan.Inputs.Packing,
+                plan.Inputs.LossChunkTokens,
                 LossTokensPerSequence = plan.Inputs.LossTokens ?? plan.Inputs.SeqLength,
             },
             Assumptions = new
@@ -38,12 +41,13 @@ internal static class PlanReport
                 GpuConstantBytes = FrameworkOverhead.GpuConstantBytes,
                 CpuConstantBytes = HardwarePlan.CpuConstantBytes,
                 FrameworkOverhead.WorkspaceShare,
-                Attention = "fused kernel (no seq x seq scores kept)",
+                Attention = plan.Inputs.HasAttentionMask
+                    ? "fused kernel under a mask (no seq x seq scores kept; the kernel's additive mask is)"
+                    : "fused kernel, causal without a mask tensor (one unpacked row)",
                 TensorParallel = "weights, adapter state, activations (sequence parallel) and KV cache split evenly",
             },
             Training = Training(plan.Training),
-            TrainingWithoutRecompute = Training(plan.TrainingWithoutRecompute),
-            TrainingWithRecompute = Training(plan.TrainingWithRecompute),
+            TrainingByCheckpointing = plan.TrainingByCheckpointing.Select(Training).ToList(),
             Serving = new
             {
                 plan.Serving.WeightBytes,
@@ -59,7 +63,7 @@ internal static class PlanReport
 
     private static object Training(TrainingEstimate t) => new
     {
-        t.Recompute,
+        ActivationCheckpointing = MemoryText.Mode(t.Checkpointing),
         t.FrozenParameters,
         t.FrozenWeightBytes,
         t.AdapterParameters,
@@ -81,19 +85,20 @@ internal static class PlanReport
         b.AppendLine(CultureInfo.InvariantCulture,
             $"{plan.Config.ArchitectureName}, {MemoryText.Parameters(plan.Training.FrozenParameters)} parameters; " +
             $"{i.Dtype.ToString().ToLowerInvariant()}, sequence {i.SeqLength}, micro batch {i.MicroBatchSize}, LoRA r {i.LoraR} on " +
-            $"{string.Join(", ", i.TargetModules)}, recomputation {(i.Recompute ? "on" : "off")}, logits for {i.LossTokens?.ToString(CultureInfo.InvariantCulture) ?? "every"} token(s) per sequence.");
+            $"{string.Join(", ", i.TargetModules)}, recomputation {MemoryText.Mode(i.Checkpointing)}, packing {(i.Packing ? "on" : "off")}, logits for {i.LossTokens?.ToString(CultureInfo.InvariantCulture) ?? "every"} token(s) per sequence" +
+            $"{(i.LossChunkTokens > 0 ? $" in chunks of {i.LossChunkTokens}" : " in one piece")}.");
         b.AppendLine();
         b.AppendLine("## Training (one replica)");
         b.AppendLine();
-        b.AppendLine("| part | without recomputation | with recomputation |");
-        b.AppendLine("| --- | ---: | ---: |");
-        var (o, r) = (plan.TrainingWithoutRecompute, plan.TrainingWithRecompute);
-        Row(b, $"frozen weights ({i.Dtype.ToString().ToLowerInvariant()})", o.FrozenWeightBytes, r.FrozenWeightBytes);
-        Row(b, $"adapter weights (f32, {MemoryText.Parameters(o.AdapterParameters)})", o.AdapterWeightBytes, r.AdapterWeightBytes);
-        Row(b, "adapter gradients (f32)", o.AdapterGradientBytes, r.AdapterGradientBytes);
-        Row(b, "AdamW moments (f32)", o.OptimizerStateBytes, r.OptimizerStateBytes);
-        Row(b, "activations", o.ActivationBytes, r.ActivationBytes);
-        Row(b, "one GPU incl. 1 GiB constant + 10 % workspace", o.PerGpuBytes(1), r.PerGpuBytes(1));
+        var modes = plan.TrainingByCheckpointing;
+        b.AppendLine("| part | " + string.Join(" | ", modes.Select(m => $"recompute {MemoryText.Mode(m.Checkpointing)}")) + " |");
+        b.AppendLine("| --- |" + string.Concat(modes.Select(_ => " ---: |")));
+        Row(b, $"frozen weights ({i.Dtype.ToString().ToLowerInvariant()})", modes.Select(m => m.FrozenWeightBytes));
+        Row(b, $"adapter weights (f32, {MemoryText.Parameters(modes[0].AdapterParameters)})", modes.Select(m => m.AdapterWeightBytes));
+        Row(b, "adapter gradients (f32)", modes.Select(m => m.AdapterGradientBytes));
+        Row(b, "AdamW moments (f32)", modes.Select(m => m.OptimizerStateBytes));
+        Row(b, "activations", modes.Select(m => m.ActivationBytes));
+        Row(b, "one GPU incl. 1 GiB constant + 10 % workspace", modes.Select(m => m.PerGpuBytes(1)));
         b.AppendLine();
         b.AppendLine("## Serving");
         b.AppendLine();
@@ -104,11 +109,12 @@ internal static class PlanReport
         b.AppendLine();
         b.AppendLine("## Devices");
         b.AppendLine();
-        b.AppendLine("| device | train on one | train GPUs, no recompute (TP) | train GPUs, recompute (TP) | serve on one | serve GPUs (TP) | sequences at context |");
-        b.AppendLine("| --- | --- | ---: | ---: | --- | ---: | ---: |");
+        b.AppendLine("| device | train on one | fits one with recompute | train GPUs (TP): none / selective / full | serve on one | serve GPUs (TP) | sequences at context |");
+        b.AppendLine("| --- | --- | --- | ---: | --- | ---: | ---: |");
         foreach (var d in plan.Devices)
             b.AppendLine(CultureInfo.InvariantCulture,
-                $"| {d.Device} | {Fits(d.TrainFitsOne, d.TrainBytesOne)} | {MemoryText.Count(d.TrainGpus, d.IsGpu)} | {MemoryText.Count(d.TrainGpusRecompute, d.IsGpu)} | " +
+                $"| {d.Device} | {Fits(d.TrainFitsOne, d.TrainBytesOne)} | {MemoryText.Mode(d.OneDeviceCheckpointing)} | " +
+                $"{MemoryText.Count(d.TrainGpus, d.IsGpu)} / {MemoryText.Count(d.TrainGpusSelective, d.IsGpu)} / {MemoryText.Count(d.TrainGpusFull, d.IsGpu)} | " +
                 $"{Fits(d.ServeFitsOne, d.ServeBytesOne)} | {MemoryText.Count(d.ServeGpus, d.IsGpu)} | {d.ServeSequences} |");
         b.AppendLine();
         b.AppendLine("Activations are counted tensor by tensor (see `Sizing/ActivationModel.cs`); tensor parallelism splits " +
@@ -126,6 +132,6 @@ internal static class PlanReport
 
     private static string Fits(bool fits, long bytes) => $"{(fits ? "yes" : "no")} ({MemoryText.Bytes(bytes)})";
 
-    private static void Row(StringBuilder b, string name, long without, long with) =>
-        b.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {MemoryText.Bytes(without)} | {MemoryText.Bytes(with)} |");
+    private static void Row(StringBuilder b, string name, IEnumerable<long> bytes) =>
+        b.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {string.Join(" | ", bytes.Select(MemoryText.Bytes))} |");
 }

@@ -13,19 +13,19 @@ internal static class PlanTable
             $"{plan.Model}: {MemoryText.Parameters(t.FrozenParameters)} parameters, adapters {MemoryText.Parameters(t.AdapterParameters)}; " +
             $"training tensors {MemoryText.Bytes(t.TensorBytes)} (weights {MemoryText.Bytes(t.FrozenWeightBytes)}, adapter state " +
             $"{MemoryText.Bytes(t.AdapterWeightBytes + t.AdapterGradientBytes + t.OptimizerStateBytes)}, activations {MemoryText.Bytes(t.ActivationBytes)}" +
-            $"{(t.Recompute ? " with recomputation" : "")}; without recomputation {MemoryText.Bytes(plan.TrainingWithoutRecompute.ActivationBytes)}, " +
-            $"with {MemoryText.Bytes(plan.TrainingWithRecompute.ActivationBytes)})");
+            $" with recomputation {MemoryText.Mode(t.Checkpointing)}; by recomputation " +
+            string.Join(", ", plan.TrainingByCheckpointing.Select(m => $"{MemoryText.Mode(m.Checkpointing)} {MemoryText.Bytes(m.ActivationBytes)}")) + ")");
         var s = plan.Serving;
         console.WriteLine(
             $"serving: weights {MemoryText.Bytes(s.WeightBytes)}, KV cache {s.KvBytesPerToken / 1024.0:0.#} KiB/token, " +
             $"{MemoryText.Bytes(s.KvBytesPerSequence)} per sequence of {s.ContextLength} tokens");
-        var table = new Table().AddColumns("device", "train on one", "train GPUs, no recompute (TP)", "train GPUs, recompute (TP)", "serve on one", "serve GPUs (TP)", "sequences");
+        var table = new Table().AddColumns("device", "train on one", "fits one with", "train GPUs (TP): none / selective / full", "serve on one", "serve GPUs (TP)", "sequences");
         foreach (var d in plan.Devices)
             table.AddRow(
                 Markup.Escape(d.Device),
                 $"{(d.TrainFitsOne ? "yes" : "no")} ({MemoryText.Bytes(d.TrainBytesOne)})",
-                MemoryText.Count(d.TrainGpus, d.IsGpu),
-                MemoryText.Count(d.TrainGpusRecompute, d.IsGpu),
+                MemoryText.Mode(d.OneDeviceCheckpointing),
+                $"{MemoryText.Count(d.TrainGpus, d.IsGpu)} / {MemoryText.Count(d.TrainGpusSelective, d.IsGpu)} / {MemoryText.Count(d.TrainGpusFull, d.IsGpu)}",
                 $"{(d.ServeFitsOne ? "yes" : "no")} ({MemoryText.Bytes(d.ServeBytesOne)})",
                 MemoryText.Count(d.ServeGpus, d.IsGpu),
                 d.ServeSequences.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -23,8 +23,20 @@ internal sealed record SizingInputs
     /// <summary>Dtype of the frozen weights and of activations (<c>train.precision</c>); adapters are always float32.</summary>
     public required DType Dtype { get; init; }
 
-    /// <summary>Whether each decoder layer's activations are recomputed in the backward pass (activation checkpointing).</summary>
-    public bool Recompute { get; init; }
+    /// <summary>What the backward pass recomputes (<c>train.activation_checkpointing</c>).</summary>
+    public ActivationCheckpointing Checkpointing { get; init; }
+
+    /// <summary>Whether examples are packed into rows (<c>data.packing</c>): rows are full and carry a block-diagonal mask.</summary>
+    public bool Packing { get; init; }
+
+    /// <summary>Label positions per LM-head chunk (<c>train.loss_chunk_tokens</c>; 0 = the loss in one piece).</summary>
+    public int LossChunkTokens { get; init; }
+
+    /// <summary>
+    /// Whether attention gets a mask tensor: packed rows, or several rows that may be padded. A single unpacked row
+    /// runs the lean path (the kernel's own causal masking).
+    /// </summary>
+    public bool HasAttentionMask => Packing || MicroBatchSize > 1;
 
     /// <summary>
     /// Tokens per sequence that get full-vocabulary logits in training: null for every token (a plain
@@ -36,7 +48,7 @@ internal sealed record SizingInputs
     /// <summary>Bytes of one element of the frozen weights and activations.</summary>
     public int ElementBytes => Dtype == DType.Bf16 ? 2 : 4;
 
-    /// <summary>The inputs a pipeline config implies (recomputation off; override with <c>with</c>).</summary>
+    /// <summary>The inputs a pipeline config implies (override with <c>with</c>).</summary>
     public static SizingInputs FromConfig(PipelineConfig config) => new()
     {
         SeqLength = config.Data.MaxSeqLength,
@@ -45,5 +57,8 @@ internal sealed record SizingInputs
         TargetModules = config.Lora.TargetModules.ToList(),
         AdapterDropout = config.Lora.Dropout > 0,
         Dtype = config.Train.Precision == ComputePrecision.F32 ? DType.F32 : DType.Bf16, // plans are for accelerators, where auto is bf16
+        Checkpointing = config.Train.ActivationCheckpointing,
+        Packing = config.Data.Packing,
+        LossChunkTokens = config.Train.LossChunkTokens,
     };
 }

@@ -1,5 +1,6 @@
 using LoraPipeline.Modeling;
 using LoraPipeline.Checkpoints;
+using LoraPipeline.Configuration;
 
 namespace LoraPipeline.Sizing;
 
@@ -11,7 +12,7 @@ namespace LoraPipeline.Sizing;
 /// <param name="AdapterGradientBytes">Their float32 gradients.</param>
 /// <param name="OptimizerStateBytes">AdamW's two float32 moments.</param>
 /// <param name="ActivationBytes">Activations kept for backward (see <see cref="ActivationModel"/>).</param>
-/// <param name="Recompute">Whether activations are recomputed per layer.</param>
+/// <param name="Checkpointing">What the backward pass recomputes.</param>
 internal sealed record TrainingEstimate(
     long FrozenParameters,
     long FrozenWeightBytes,
@@ -20,7 +21,7 @@ internal sealed record TrainingEstimate(
     long AdapterGradientBytes,
     long OptimizerStateBytes,
     long ActivationBytes,
-    bool Recompute)
+    ActivationCheckpointing Checkpointing)
 {
     /// <summary>All tensors of one replica.</summary>
     public long TensorBytes => FrozenWeightBytes + AdapterWeightBytes + AdapterGradientBytes + OptimizerStateBytes + ActivationBytes;
@@ -43,7 +44,7 @@ internal sealed record TrainingEstimate(
             4 * adapters,
             8 * adapters,
             ActivationModel.TrainingBytes(config, inputs),
-            inputs.Recompute);
+            inputs.Checkpointing);
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ public sealed class MemoryEstimateTests
     public void InferenceAndTrainingEstimatesAreWithinPointEightToOnePointTwoFiveOfMeasuredPeakMemory()
     {
         if (!File.Exists("/proc/self/clear_refs")) Assert.Ignore("peak resident memory is read from /proc (Linux only)");
-        foreach (var args in new[] { new[] { "bench", "memory" }, ["bench", "memory", "--training"] })
+        foreach (var args in new[] { new[] { "bench", "memory" }, ["bench", "memory", "--training", "--quick"] })
         {
             var result = LoraProcess.Run(RepositoryPaths.Root, null, args);
             TestContext.Out.WriteLine(result.Output);

@@ -21,7 +21,7 @@ public sealed class SizingTests
         LoraR = 32,
         TargetModules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         Dtype = DType.Bf16,
-        Recompute = true,
+        Checkpointing = ActivationCheckpointing.Full,
     };
 
     private static DeviceAnswer Device(HardwarePlan plan, string name) => plan.Devices.Single(d => d.Device == name);
@@ -45,7 +45,7 @@ public sealed class SizingTests
         foreach (var gpu in new[] { "A100 80GB", "H100 80GB" })
         {
             Assert.That(Device(plan, gpu).TrainFitsOne, Is.True, gpu);
-            Assert.That(Device(plan, gpu).TrainGpusRecompute, Is.EqualTo(1), gpu);
+            Assert.That(Device(plan, gpu).TrainGpusFull, Is.EqualTo(1), gpu);
         }
         // Not a vacuous fit: the frozen bf16 weights alone are more than 12 GiB, and a 24 GB card is tight or short.
         Assert.That(plan.Training.FrozenWeightBytes, Is.GreaterThan(12L << 30));
@@ -59,7 +59,7 @@ public sealed class SizingTests
         foreach (var gpu in new[] { "A100 80GB", "H100 80GB" })
         {
             Assert.That(Device(plan, gpu).TrainFitsOne, Is.False, gpu);
-            Assert.That(Device(plan, gpu).TrainGpusRecompute, Is.EqualTo(4), gpu);
+            Assert.That(Device(plan, gpu).TrainGpusFull, Is.EqualTo(4), gpu);
         }
     }
 
@@ -87,12 +87,60 @@ public sealed class SizingTests
     public void RecomputationKeepsOnlyLayerInputsAndChunkedLossDropsPromptLogits()
     {
         var config = PlanModelConfig.Load(Fixture("llama3-8b"));
-        var without = ActivationModel.TrainingBytes(config, Whitepaper with { Recompute = false });
+        var without = ActivationModel.TrainingBytes(config, Whitepaper with { Checkpointing = ActivationCheckpointing.None });
         var with = ActivationModel.TrainingBytes(config, Whitepaper);
-        var chunked = ActivationModel.TrainingBytes(config, Whitepaper with { LossTokens = 128 });
+        var answerOnly = ActivationModel.TrainingBytes(config, Whitepaper with { Checkpointing = ActivationCheckpointing.None, LossTokens = 1024 });
         Assert.That(with, Is.LessThan(without / 4));
-        var logitsSaved = (4096L - 128) * ActivationModel.LogitBytesPerLossToken(config, Whitepaper);
-        Assert.That(with - chunked, Is.EqualTo(logitsSaved));
+        // Logits for 1,024 answer tokens instead of all 4,096 (still more than the backward working set they alternate with).
+        var logitsSaved = (4096L - 1024) * ActivationModel.LogitBytesPerLossToken(config, Whitepaper);
+        Assert.That(without - answerOnly, Is.EqualTo(logitsSaved));
+    }
+
+    [TestCase("llama2-7b")]
+    [TestCase("llama3-8b")]
+    public void AtTheWhitepapersTenThousandTokensOnlyFullRecomputationFitsOne80GbGpu(string model)
+    {
+        var config = PlanModelConfig.Load(Fixture(model));
+        foreach (var seq in new[] { 4096, 10000 })
+        {
+            var plan = HardwarePlan.Compute(model, config, Whitepaper with { SeqLength = seq, LossChunkTokens = 1024 });
+            var h100 = Device(plan, "H100 80GB");
+            Assert.That(h100.OneDeviceCheckpointing, Is.Not.Null, $"{model} at {seq}: some mode fits");
+            Assert.That(h100.TrainGpusFull, Is.EqualTo(1), $"{model} at {seq}");
+            TestContext.Out.WriteLine($"{model} at {seq}: fits one H100 80GB with {h100.OneDeviceCheckpointing}; GPUs none/selective/full " +
+                                      $"{h100.TrainGpus}/{h100.TrainGpusSelective}/{h100.TrainGpusFull}");
+            if (seq == 10000) Assert.That(h100.OneDeviceCheckpointing, Is.EqualTo(ActivationCheckpointing.Full), $"{model} at {seq}");
+        }
+    }
+
+    [Test]
+    public void SelectiveDropsTheMasksSequenceTermAndFullKeepsTwoHiddenVectorsPerLayer()
+    {
+        var config = PlanModelConfig.Load(Fixture("llama2-7b"));
+        var packed = Whitepaper with { Packing = true, SeqLength = 8192 };
+        long tokens = 8192, layers = config.NumHiddenLayers, e = 2;
+        var none = ActivationModel.TrainingBytes(config, packed with { Checkpointing = ActivationCheckpointing.None });
+        var selective = ActivationModel.TrainingBytes(config, packed with { Checkpointing = ActivationCheckpointing.Selective });
+        // The kernel's additive mask (e·s per token and layer) and the log-sum-exp go; for Llama 2 (kv = q heads) the
+        // kept q, k, v and output are as many bytes as before. q/k/v are adapted, so the first layer's attention keeps too.
+        Assert.That(none - selective, Is.EqualTo(layers * tokens * (e * 8192 + 4L * config.NumAttentionHeads)));
+        var lean = ActivationModel.TrainingBytes(config, Whitepaper with { SeqLength = 8192, Checkpointing = ActivationCheckpointing.None });
+        Assert.That(none - lean, Is.EqualTo(layers * tokens * e * 8192 + tokens * 8192), "one unpacked row has no mask at all");
+        var full = ActivationModel.TrainingBytes(config, packed with { Checkpointing = ActivationCheckpointing.Full });
+        Assert.That(full, Is.LessThan(none / 8));
+        Assert.That(full, Is.GreaterThan(layers * tokens * 2 * e * config.HiddenSize));
+    }
+
+    [Test]
+    public void ChunkedLossKeepsTheHiddenGradientAndOneChunkInsteadOfAllLogits()
+    {
+        var config = PlanModelConfig.Load(Fixture("llama3-8b"));
+        var inputs = Whitepaper with { LossChunkTokens = 512 };
+        long answer = 4096, v = config.VocabSize, h = config.HiddenSize;
+        Assert.That(ActivationModel.LossBytes(config, inputs, answer), Is.EqualTo(answer * 2 * h + 512 * v * (2 + 8)));
+        Assert.That(ActivationModel.LossBytes(config, inputs with { LossChunkTokens = 0 }, answer), Is.EqualTo(answer * 12 * v));
+        Assert.That(ActivationModel.LossBytes(config, inputs, 300), Is.EqualTo(300 * 12 * v), "fewer labels than a chunk: one piece");
+        Assert.That(ActivationModel.LossBytes(config, inputs with { Dtype = DType.F32 }, answer), Is.EqualTo(answer * 4 * h + 512 * v * 8));
     }
 
     [Test]
@@ -113,10 +161,15 @@ public sealed class SizingTests
         using var temp = new TempDirectory();
         var json = Path.Combine(temp.Path, "plan.json");
         var result = LoraProcess.Run(temp.Path, null, "plan", "--model", Fixture("llama3-70b"), "--seq-len", "4096",
-            "--micro-batch-size", "1", "--lora-r", "32", "--recompute", "--json", json);
+            "--micro-batch-size", "1", "--lora-r", "32", "--activation-checkpointing", "full", "--packing", "--loss-chunk-tokens", "512", "--json", json);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
         Assert.That(result.StdOut, Does.Contain("H100 80GB").And.Contain("70.55 B"));
-        Assert.That(File.ReadAllText(json), Does.Contain("\"train_gpus_recompute\": 4"));
+        var text = File.ReadAllText(json);
+        Assert.That(text, Does.Contain("\"train_gpus_full\": 4").And.Contain("\"activation_checkpointing\": \"full\"")
+            .And.Contain("\"packing\": true").And.Contain("\"loss_chunk_tokens\": 512").And.Contain("\"one_device_checkpointing\": null"));
+        var bad = LoraProcess.Run(temp.Path, null, "plan", "--model", Fixture("llama3-8b"), "--activation-checkpointing", "some");
+        Assert.That(bad.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(bad.StdErr, Does.Contain("--activation-checkpointing").And.Contain("none, selective, full"));
         var refused = LoraProcess.Run(temp.Path, null, "plan", "--model", Fixture("mixtral-8x7b"));
         Assert.That(refused.ExitCode, Is.Not.EqualTo(0));
         Assert.That(refused.StdErr, Does.Contain("mixture-of-experts"));
