@@ -1,3 +1,4 @@
+using LoraPipeline.Configuration;
 using System.CommandLine;
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Lora;
@@ -72,6 +73,12 @@ internal sealed class ModelArguments
     }
 
     public static ScalarType ParseDtype(string text) => DTypes.Parse(text, "--dtype").ToScalarType();
+
+    /// <summary>Parses a recomputation mode as the config writes it; a <see cref="FormatException"/> names <paramref name="option"/>.</summary>
+    public static ActivationCheckpointing ParseCheckpointing(string text, string option) =>
+        Enum.TryParse<ActivationCheckpointing>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(text, out _)
+            ? mode
+            : throw new FormatException($"{option}: '{text}' is not one of none, selective, full");
 
     /// <summary>Runs <paramref name="body"/>, turning expected failures into a message on stderr and exit code 1.</summary>
     public static int Guard(Func<int> body)

@@ -55,7 +55,7 @@ internal sealed class PlanCommand : IStandaloneForm
                 MicroBatchSize = Positive(parse.GetValue(_microBatch) ?? defaults.Train.MicroBatchSize, "--micro-batch-size"),
                 LoraR = Positive(parse.GetValue(_loraR) ?? defaults.Lora.R, "--lora-r"),
                 Dtype = DTypes.Parse(dtypeText, "--dtype"),
-                Checkpointing = Checkpointing(parse.GetValue(_checkpointing)!),
+                Checkpointing = ModelArguments.ParseCheckpointing(parse.GetValue(_checkpointing)!, "--activation-checkpointing"),
                 Packing = parse.GetValue(_packing),
                 LossChunkTokens = parse.GetValue(_lossChunk) is { } chunk ? NonNegative(chunk, "--loss-chunk-tokens") : defaults.Train.LossChunkTokens,
                 LossTokens = parse.GetValue(_answerTokens) is { } n ? Positive(n, "--answer-tokens") : null,
@@ -94,9 +94,4 @@ internal sealed class PlanCommand : IStandaloneForm
 
     private static int NonNegative(int value, string name) =>
         value >= 0 ? value : throw new FormatException($"{name} must be 0 (one piece) or positive, got {value}");
-
-    private static ActivationCheckpointing Checkpointing(string text) =>
-        Enum.TryParse<ActivationCheckpointing>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(text, out _)
-            ? mode
-            : throw new FormatException($"--activation-checkpointing: '{text}' is not one of none, selective, full");
 }

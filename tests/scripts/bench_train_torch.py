@@ -14,6 +14,7 @@ tokens_per_s counts all non-padding tokens processed (prompt and answer), warm-u
 """
 import argparse
 import json
+import os
 import math
 import resource
 import time
@@ -118,6 +119,32 @@ class Llama(torch.nn.Module):
         return self.norm(x)
 
 
+def matmul_rate(n, dtype):
+    """n x n x n products per second in dtype, timed for at least 1.5 s (after one untimed product)."""
+    x, y = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+    x @ y
+    start, count = time.perf_counter(), 0
+    while count < 3 or time.perf_counter() - start < 1.5:
+        x @ y
+        count += 1
+    return 2.0 * n ** 3 * count / (time.perf_counter() - start)
+
+
+def loaded_blas():
+    """The BLAS libraries this process mapped (Debian's torch uses whatever libblas.so.3 the alternatives select)."""
+    names = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                fields = line.split()
+                base = os.path.basename(fields[-1]) if len(fields) >= 6 else ""
+                if ".so" in base and any(k in base for k in ("blas", "mkl", "blis")):
+                    names.add(os.path.realpath(fields[-1]))
+    except OSError:
+        return "unknown (no /proc/self/maps)"
+    return ", ".join(sorted(names)) or "none mapped (statically linked, e.g. MKL in PyPI wheels)"
+
+
 def peak_rss_mib():
     # VmHWM, not ru_maxrss: Linux carries the parent's maxrss across fork+exec into RUSAGE_SELF.
     try:
@@ -147,15 +174,10 @@ def main():
     dtype = torch.bfloat16 if a.dtype == "bf16" else torch.float32
     label_start = a.label_start if a.label_start >= 0 else a.seq_len // 2
 
-    n = a.matmul_size
-    x, y = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
-    x @ y
-    start, count = time.perf_counter(), 0
-    while count < 3 or time.perf_counter() - start < 1.5:
-        x @ y
-        count += 1
-    matmul_flops = 2.0 * n ** 3 * count / (time.perf_counter() - start)
-    del x, y
+    matmul_flops = matmul_rate(a.matmul_size, dtype)
+    f32_matmul_flops = matmul_flops if dtype == torch.float32 else matmul_rate(a.matmul_size, torch.float32)
+    blas = loaded_blas()
+    print(f"blas: {blas}; matmul {a.dtype} {matmul_flops / 1e9:.1f} GFLOP/s, f32 {f32_matmul_flops / 1e9:.1f} GFLOP/s", flush=True)
 
     with torch.no_grad():
         model = Llama(a, dtype)
@@ -201,7 +223,7 @@ def main():
     seconds = time.perf_counter() - start
     print(f"step time {seconds / a.steps * 1000:.0f} ms, last loss {loss:.3f}", flush=True)
     result = {"tokens_per_s": tokens / seconds, "threads": torch.get_num_threads(), "torch": torch.__version__,
-              "peak_rss_mib": peak_rss_mib(), "matmul_flops": matmul_flops}
+              "peak_rss_mib": peak_rss_mib(), "matmul_flops": matmul_flops, "f32_matmul_flops": f32_matmul_flops, "blas": blas}
     print("torch_bench_result " + json.dumps(result), flush=True)
 
 

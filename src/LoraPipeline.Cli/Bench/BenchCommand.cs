@@ -13,6 +13,7 @@ internal static class BenchCommand
         command.Subcommands.Add(MemoryBenchCommand.Create());
         command.Subcommands.Add(InferBenchCommand.Create());
         command.Subcommands.Add(TrainBenchCommand.Create());
+        command.Subcommands.Add(PackingBenchCommand.Create());
         return command;
     }
 }

@@ -83,6 +83,32 @@ internal static class MemoryBenchCommand
         return command;
     }
 
+    /// <summary>What one case's child process printed: estimate, measured and (training) the non-activation tensors, in bytes.</summary>
+    internal sealed record CaseResult(double Estimate, double Measured, double? Fixed);
+
+    /// <summary>Measures one training case (see <see cref="TrainingMemoryCase"/>) in a fresh child process; null (after an error on stderr) when it fails.</summary>
+    public static CaseResult? MeasureInChild(string trainingSpec) => Child(trainingSpec, ["--training"]);
+
+    // A fresh process per case, so that memory freed by an earlier case cannot be reused by the next.
+    private static CaseResult? Child(string spec, string[] extra)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
+        start.Environment[GlibcMmapThreshold.Variable] = GlibcMmapThreshold.Value;
+        foreach (var arg in new[] { typeof(MemoryBenchCommand).Assembly.Location, "bench", "memory", "--case", spec }.Concat(extra))
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var line = output.Split('\n').LastOrDefault(l => l.StartsWith("result ", StringComparison.Ordinal));
+        if (process.ExitCode != 0 || line is null)
+        {
+            CliErrors.Write($"bench memory: case {spec} failed (exit {process.ExitCode}): {output}");
+            return null;
+        }
+        var parts = line.Split(' ').Skip(1).Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToList();
+        return new CaseResult(parts[0], parts[1], parts.Count >= 4 ? parts[3] : null);
+    }
+
     private static int Run(string kind, string header, IReadOnlyList<string> cases, string[] extra)
     {
         Console.WriteLine($"{kind}: {header} | estimate MiB | measured MiB | estimate/measured");
@@ -90,28 +116,14 @@ internal static class MemoryBenchCommand
         var activations = new Dictionary<string, double>(); // measured activation bytes by case
         foreach (var spec in cases)
         {
-            // A fresh process per case, so that memory freed by an earlier case cannot be reused by the next.
-            var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
-            start.Environment[GlibcMmapThreshold.Variable] = GlibcMmapThreshold.Value;
-            foreach (var arg in new[] { typeof(MemoryBenchCommand).Assembly.Location, "bench", "memory", "--case", spec }.Concat(extra))
-                start.ArgumentList.Add(arg);
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            var line = output.Split('\n').LastOrDefault(l => l.StartsWith("result ", StringComparison.Ordinal));
-            if (process.ExitCode != 0 || line is null)
-            {
-                CliErrors.Write($"bench memory: case {spec} failed (exit {process.ExitCode}): {output}");
+            if (Child(spec, extra) is not { } result)
                 return ExitCodes.Failed;
-            }
-            var parts = line.Split(' ');
-            double estimate = double.Parse(parts[1], CultureInfo.InvariantCulture), measured = double.Parse(parts[2], CultureInfo.InvariantCulture);
-            var ratio = estimate / measured;
+            var ratio = result.Estimate / result.Measured;
             var inside = ratio is >= Low and <= High;
             ok &= inside;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{spec} | {estimate / 1048576:0.0} | {measured / 1048576:0.0} | {ratio:0.000}{(inside ? "" : $"  OUTSIDE {Low}-{High}")}"));
-            if (parts.Length >= 5) activations[spec] = measured - double.Parse(parts[4], CultureInfo.InvariantCulture);
+                $"{spec} | {result.Estimate / 1048576:0.0} | {result.Measured / 1048576:0.0} | {ratio:0.000}{(inside ? "" : $"  OUTSIDE {Low}-{High}")}"));
+            if (result.Fixed is { } known) activations[spec] = result.Measured - known;
         }
         foreach (var line in RecomputationSummary.Lines(activations)) Console.WriteLine(line);
         Console.WriteLine(ok ? $"all {kind} ratios within {Low}-{High}" : $"some {kind} ratios outside {Low}-{High}");

@@ -14,7 +14,8 @@ internal static class TorchTrainComparison
     public const string ScriptRelativePath = "tests/scripts/bench_train_torch.py";
     private const string ResultPrefix = "torch_bench_result ";
 
-    public sealed record Result(double TokensPerSecond, int Threads, string Version, double PeakResidentMib, double MatmulFlops);
+    public sealed record Result(double TokensPerSecond, int Threads, string Version, double PeakResidentMib, double MatmulFlops,
+        double F32MatmulFlops, string Blas);
 
     public static Result? Run(TrainBenchShape shape, int steps, int warmup, int threads, int matmulSize, string python, string? script)
     {
@@ -48,7 +49,9 @@ internal static class TorchTrainComparison
         using var json = JsonDocument.Parse(resultLine[ResultPrefix.Length..]);
         var root = json.RootElement;
         return new Result(root.GetProperty("tokens_per_s").GetDouble(), root.GetProperty("threads").GetInt32(),
-            root.GetProperty("torch").GetString() ?? "?", root.GetProperty("peak_rss_mib").GetDouble(), root.GetProperty("matmul_flops").GetDouble());
+            root.GetProperty("torch").GetString() ?? "?", root.GetProperty("peak_rss_mib").GetDouble(), root.GetProperty("matmul_flops").GetDouble(),
+            root.TryGetProperty("f32_matmul_flops", out var f32) ? f32.GetDouble() : double.NaN,
+            root.TryGetProperty("blas", out var blas) ? blas.GetString() ?? "unknown" : "unknown (an older script)");
     }
 
     private static Result? Skip(string why)
@@ -57,16 +60,7 @@ internal static class TorchTrainComparison
         return null;
     }
 
-    private static string? FindScript()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, ScriptRelativePath);
-                if (File.Exists(candidate)) return candidate;
-            }
-        return null;
-    }
+    private static string? FindScript() => RepositoryFile.FindAbove(ScriptRelativePath);
 
     private static (int ExitCode, string Output) Start(string file, IEnumerable<string> args)
     {

@@ -9,24 +9,30 @@ namespace LoraPipeline.Benchmarking;
 
 /// <summary>
 /// A random model of a <see cref="TrainBenchShape"/> with a LoRA adapter and AdamW, trained through the same
-/// <see cref="TrainingStep"/> the Trainer runs (micro batch = global batch, clipping at 1.0, constant learning rate).
+/// <see cref="TrainingStep"/> the Trainer runs (clipping at 1.0, constant learning rate), with the recomputation,
+/// LM-head chunk and packing of a <see cref="TrainBenchRun"/>; by default micro batch = global batch, unpacked.
 /// </summary>
 internal sealed class TrainBenchSession : IDisposable
 {
     private readonly LlamaForCausalLM _model;
     private readonly LoraAdapter _adapter;
     private readonly AdamW _optimizer;
-    private readonly List<TokenRecord> _records;
+    private readonly IReadOnlyList<TokenRecord> _records;
     private readonly TrainBenchShape _shape;
+    private readonly TrainBenchRun _run;
+    private readonly int _globalBatch;
     private int _step;
 
-    public TrainBenchSession(TrainBenchShape shape, int seed)
+    public TrainBenchSession(TrainBenchShape shape, int seed, TrainBenchRun? run = null)
     {
         _shape = shape;
+        _run = run ?? TrainBenchRun.Plain;
+        _globalBatch = _run.GlobalBatch > 0 ? _run.GlobalBatch : shape.MicroBatch;
         _model = LlamaForCausalLM.CreateRandom(shape.ModelConfig(), seed, shape.Dtype, CPU);
+        _model.Model.Checkpointing = _run.Checkpointing;
         _adapter = LoraInjector.Apply(_model, shape.LoraOptions(), seed);
         _optimizer = new AdamW(_adapter.NamedParameters().Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.999, 1e-8, 0.01);
-        _records = shape.Records(Math.Max(8, shape.MicroBatch), seed);
+        _records = _run.Records ?? shape.Records(Math.Max(8, _globalBatch), seed);
         _model.train();
     }
 
@@ -40,9 +46,9 @@ internal sealed class TrainBenchSession : IDisposable
     {
         _step++;
         _adapter.ReseedDropout(1, _step);
-        var examples = Enumerable.Range(0, _shape.MicroBatch)
-            .Select(i => _records[(int)(((long)_step * _shape.MicroBatch + i) % _records.Count)]).ToList();
-        return TrainingStep.Run(_model, _optimizer, examples, _shape.MicroBatch, 1e-4, 1.0, CPU);
+        var examples = Enumerable.Range(0, _globalBatch)
+            .Select(i => _records[(int)(((long)_step * _globalBatch + i) % _records.Count)]).ToList();
+        return TrainingStep.Run(_model, _optimizer, examples, _shape.MicroBatch, 1e-4, 1.0, CPU, _run.LossChunkTokens, _run.PackLength);
     }
 
     /// <summary>Runs <paramref name="steps"/> steps; returns tokens processed, seconds, and the last loss.</summary>

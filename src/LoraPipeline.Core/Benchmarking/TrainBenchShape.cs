@@ -69,6 +69,20 @@ internal sealed record TrainBenchShape(
         TargetModules = [.. TargetModules],
     };
 
+    /// <summary>
+    /// <paramref name="count"/> records of random ids (seeded) between a quarter of <see cref="SeqLen"/> and all of it
+    /// long, labels on their last half: several fit one packed row.
+    /// </summary>
+    public List<TokenRecord> VariedRecords(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var length = random.Next(Math.Max(4, SeqLen / 4), SeqLen + 1);
+            return new TokenRecord($"varied-{i}", Enumerable.Range(0, length).Select(_ => random.Next(3, Vocab)).ToList(), length / 2);
+        }).ToList();
+    }
+
     /// <summary><paramref name="count"/> records of random ids (seeded), each <see cref="SeqLen"/> long.</summary>
     public List<TokenRecord> Records(int count, int seed)
     {

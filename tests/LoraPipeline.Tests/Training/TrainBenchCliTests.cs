@@ -26,7 +26,9 @@ public class TrainBenchCliTests
         Assert.That(result.StdOut, Does.Contain("matmul FLOP/s (bf16, 128x128x128"));
         Assert.That(result.StdOut, Does.Contain("model FLOP/s: "));
         Assert.That(result.StdOut, Does.Contain("MFU-like ratio (model FLOP/s / bf16 matmul FLOP/s): "));
-        Assert.That(result.StdOut, Does.Match(@"peak resident memory \(training steps\): measured [\d.]+ MiB, estimate [\d.]+ MiB, estimate/measured [\d.]+"));
+        Assert.That(result.StdOut, Does.Match(@"peak resident memory of this process \(glibc's default heap.*\): measured [\d.]+ MiB, estimate [\d.]+ MiB, estimate/measured [\d.]+"));
+        Assert.That(result.StdOut, Does.Match(@"peak memory in a fresh process \(bench memory --training --case 64,2,4,2,128,256,bf16,1,32,16,16,none,0\): estimate [\d.]+ MiB, measured [\d.]+ MiB, estimate/measured [\d.]+"));
+        Assert.That(result.StdOut, Does.Contain("full recomputation, packing (6 examples per step), LM-head chunks of 8"));
         Assert.That(result.StdOut, Does.Match(@"resident memory at step 50: [\d.]+ MiB; at step 60: [\d.]+ MiB; ratio [\d.]+"));
         Assert.That(result.StdOut, Does.Contain("pytorch comparison: skipped (/nonexistent/python3 does not exist)"));
     }
@@ -37,11 +39,13 @@ public class TrainBenchCliTests
         var result = LoraProcess.Run(RepositoryPaths.Root, null,
             "bench", "train", "--layers", "1", "--hidden", "32", "--heads", "2", "--kv-heads", "1", "--intermediate", "64",
             "--vocab", "64", "--seq-len", "16", "--steps", "1", "--warmup", "0", "--matmul-size", "64", "--threads", "1",
-            "--targets", "attn", "--dtype", "f32", "--memory-steps", "0");
+            "--targets", "attn", "--dtype", "f32", "--memory-steps", "0", "--activation-checkpointing", "selective", "--loss-chunk-tokens", "4");
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
         Assert.That(result.StdOut, Does.Contain("leak check: skipped (--memory-steps 0)"));
         Assert.That(result.StdOut, Does.Contain("targets q_proj,k_proj,v_proj,o_proj"));
         Assert.That(result.StdOut, Does.Contain("MFU-like ratio (model FLOP/s / f32 matmul FLOP/s)"));
+        Assert.That(result.StdOut, Does.Contain("recomputation selective, LM-head chunk 4"));
+        Assert.That(result.StdOut, Does.Contain("peak memory in a fresh process: skipped"), "attention-only targets are not a bench memory case");
     }
 
     [Test]

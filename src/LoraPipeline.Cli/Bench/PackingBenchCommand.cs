@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using LoraPipeline.Benchmarking;
+using LoraPipeline.Configuration;
+using LoraPipeline.Data;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Cli.Bench;
+
+/// <summary>
+/// <c>lora bench packing</c>: on the shipped dataset (prepared by this CLI's own download, convert and prepare stages
+/// from <c>configs/default.yaml</c>, at each <c>data.max_seq_length</c>), prints the padding share and training
+/// tokens/s unpacked and packed, side by side in one process, on the ~125M random model of <c>lora bench train</c>
+/// (float32, LoRA on all seven projections). tokens/s counts non-padding tokens only, so padding costs throughput.
+/// </summary>
+internal static class PackingBenchCommand
+{
+    private const int Seed = 11;
+
+    public static Command Create()
+    {
+        Option<int> Int(string name, int value, string description) => new(name) { Description = description, DefaultValueFactory = _ => value };
+        var lengths = new Option<string>("--seq-lens") { Description = "data.max_seq_length values, comma-separated", DefaultValueFactory = _ => "384,1024" };
+        var globalBatch = Int("--global-batch", 8, "examples per optimizer step");
+        var microBatch = Int("--micro-batch", 2, "examples (unpacked) or rows (packed) per forward pass");
+        var steps = Int("--steps", 3, "timed steps per setting");
+        var warmup = Int("--warmup", 1, "warm-up steps per setting (not timed)");
+        var layers = Int("--layers", 12, "decoder layers of the random model");
+        var config = new Option<string?>("--config") { Description = "pipeline config whose dataset is prepared (default: configs/default.yaml above the current folder)" };
+        var command = new Command("packing", "padding share and training tokens/s, unpacked vs packed, on the shipped dataset");
+        foreach (var option in new Option[] { lengths, globalBatch, microBatch, steps, warmup, layers, config }) command.Options.Add(option);
+        command.SetAction(parse => ModelArguments.Guard(() =>
+        {
+            var configPath = parse.GetValue(config) ?? RepositoryFile.FindAbove(Path.Combine("configs", "default.yaml"));
+            if (configPath is null || !File.Exists(configPath))
+            {
+                CliErrors.Write("bench packing: no configs/default.yaml above the current folder; run from the repository or pass --config");
+                return ExitCodes.ConfigError;
+            }
+            int g = Math.Max(1, parse.GetValue(globalBatch)), m = Math.Max(1, parse.GetValue(microBatch));
+            Console.WriteLine($"libtorch {__version__}, {get_num_threads()} threads; {g} examples per step, {m} per forward pass (rows when packed); " +
+                              $"{parse.GetValue(warmup)} warm-up + {parse.GetValue(steps)} timed steps each");
+            foreach (var text in parse.GetValue(lengths)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var length = int.Parse(text, CultureInfo.InvariantCulture);
+                var records = Prepare(configPath, length);
+                if (records is null) return ExitCodes.Failed;
+                var (unpackedPadding, packedPadding) = PackingComparison.PaddingShares(records, g, m, length);
+                var shape = new TrainBenchShape(parse.GetValue(layers), 768, 12, 4, 2048, Math.Max(32000, records.Max(r => r.InputIds.Max()) + 1),
+                    length, m, ScalarType.Float32, 16, 32, 0.05, "all");
+                var unpacked = TokensPerSecond(shape, records, g, 0, parse.GetValue(warmup), parse.GetValue(steps));
+                var packed = TokensPerSecond(shape, records, g, length, parse.GetValue(warmup), parse.GetValue(steps));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"max_seq_length {length}: {records.Count} train examples, mean {records.Average(r => r.InputIds.Count):0} tokens; padding share unpacked " +
+                    $"{unpackedPadding:P1}, packed {packedPadding:P1}; tokens/s unpacked {unpacked:0.0}, packed {packed:0.0}, packed/unpacked {packed / unpacked:0.00} (goal >= 1.2)"));
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static double TokensPerSecond(TrainBenchShape shape, IReadOnlyList<TokenRecord> records, int globalBatch, int packLength, int warmup, int steps)
+    {
+        using var session = new TrainBenchSession(shape, Seed, new TrainBenchRun(PackLength: packLength, Records: records, GlobalBatch: globalBatch));
+        session.Run(warmup);
+        var (tokens, seconds, _) = session.Run(Math.Max(1, steps));
+        return tokens / seconds;
+    }
+
+    // The train split's token records at this max_seq_length, from the CLI's own stages in a temporary artifacts folder.
+    private static List<TokenRecord>? Prepare(string configPath, int length)
+    {
+        var artifacts = Path.Combine(Path.GetTempPath(), $"lora-bench-packing-{Environment.ProcessId}-{length}");
+        try
+        {
+            foreach (var stage in new[] { "download", "convert", "prepare" })
+            {
+                var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var arg in new[] { typeof(PackingBenchCommand).Assembly.Location, stage, "--config", configPath, "--artifacts", artifacts,
+                             "--set", $"data.max_seq_length={length}" })
+                    start.ArgumentList.Add(arg);
+                using var process = Process.Start(start)!;
+                var error = process.StandardError.ReadToEndAsync();
+                var output = process.StandardOutput.ReadToEnd();
+                process.WaitForExit();
+                if (process.ExitCode != 0)
+                {
+                    CliErrors.Write($"bench packing: {stage} at max_seq_length {length} failed (exit {process.ExitCode}): {output}{error.Result}");
+                    return null;
+                }
+            }
+            return SplitFiles.ReadLines<TokenRecord>(Path.Combine(artifacts, "prepare", SplitFiles.TokensFile(Split.Train)));
+        }
+        finally
+        {
+            if (Directory.Exists(artifacts)) Directory.Delete(artifacts, recursive: true);
+        }
+    }
+}
