@@ -35,9 +35,10 @@ internal sealed class Attention : ProjectionModule
     /// memory-efficient kernels) or every key (one decoding query). With a <paramref name="cache"/>, this layer's keys and
     /// values are appended to it and attention covers the cached ones too. <paramref name="recomputeCore"/> (selective
     /// activation checkpointing) keeps only q, k and v for the backward pass and recomputes the attention core there.
+    /// With <paramref name="segments"/> (packed rows, no cache) attention runs causally within each segment instead.
     /// </summary>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, KvCache? cache, int layerIndex,
-        bool recomputeCore = false)
+        bool recomputeCore = false, PackedSegments? segments = null)
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], seq = x.shape[1];
@@ -48,10 +49,31 @@ internal sealed class Attention : ProjectionModule
         k = RotaryEmbedding.Apply(k, cos, sin);
         if (cache is not null) (k, v) = cache.Append(layerIndex, k, v);
         var attended = recomputeCore
-            ? Recomputation.Run(t => Core(t[0]!, t[1]!, t[2]!, t[3], isCausal), [q, k, v, mask], [], [])
-            : Core(q, k, v, mask, isCausal);
+            ? Recomputation.Run(t => Segmented(t[0]!, t[1]!, t[2]!, t[3], isCausal, segments), [q, k, v, mask], [], [])
+            : Segmented(q, k, v, mask, isCausal, segments);
         var merged = attended.transpose(1, 2).reshape(batch, seq, (long)_heads * _headDim);
         return Project("o_proj", merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The attention core over whole rows, or with <paramref name="segments"/> causally within each segment.</summary>
+    private Tensor Segmented(Tensor q, Tensor k, Tensor v, Tensor? mask, bool isCausal, PackedSegments? segments)
+    {
+        if (segments is null) return Core(q, k, v, mask, isCausal);
+        using var scope = NewDisposeScope();
+        var rows = new List<Tensor>(segments.Rows.Count);
+        for (var row = 0; row < segments.Rows.Count; row++)
+        {
+            var parts = new List<Tensor>(segments.Rows[row].Count);
+            long start = 0;
+            foreach (var length in segments.Rows[row])
+            {
+                Tensor Piece(Tensor t) => t.narrow(0, row, 1).narrow(2, start, length);
+                parts.Add(Core(Piece(q), Piece(k), Piece(v), null, length > 1));
+                start += length;
+            }
+            rows.Add(parts.Count == 1 ? parts[0] : cat(parts, 2));
+        }
+        return (rows.Count == 1 ? rows[0] : cat(rows, 0)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -38,10 +38,11 @@ internal sealed class DecoderLayer : nn.Module
     public Mlp Mlp => _mlp;
 
     /// <summary>Applies the layer to <paramref name="x"/> [batch, seq, hidden]; see <see cref="Attention.Forward"/> for the rest.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, KvCache? cache, bool recomputeAttentionCore = false)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, KvCache? cache, bool recomputeAttentionCore = false,
+        PackedSegments? segments = null)
     {
         using var scope = NewDisposeScope();
-        var h = x + _attention.Forward(_inputNorm.Forward(x), cos, sin, mask, isCausal, cache, _index, recomputeAttentionCore);
+        var h = x + _attention.Forward(_inputNorm.Forward(x), cos, sin, mask, isCausal, cache, _index, recomputeAttentionCore, segments);
         return (h + _mlp.Forward(_postAttentionNorm.Forward(h))).MoveToOuterDisposeScope();
     }
 
@@ -49,7 +50,7 @@ internal sealed class DecoderLayer : nn.Module
     /// The layer with its activations recomputed in the backward pass (full activation checkpointing): only
     /// <paramref name="x"/> is kept; the adapters' dropout masks are replayed.
     /// </summary>
-    public Tensor ForwardRecomputed(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal) =>
-        Recomputation.Run(t => Forward(t[0]!, t[1]!, t[2]!, t[3], isCausal, null), [x, cos, sin, mask],
+    public Tensor ForwardRecomputed(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, PackedSegments? segments = null) =>
+        Recomputation.Run(t => Forward(t[0]!, t[1]!, t[2]!, t[3], isCausal, null, segments: segments), [x, cos, sin, mask],
             parameters().ToList(), modules().OfType<IReplayableRandomness>().ToList());
 }

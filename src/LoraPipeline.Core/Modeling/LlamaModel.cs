@@ -46,15 +46,24 @@ internal sealed class LlamaModel : nn.Module
     /// Final hidden states [batch, seq, hidden] (after <c>norm</c>); see <see cref="LlamaForCausalLM.Forward"/>.
     /// <paramref name="attentionMask"/> is either the padding mask [batch, past + seq] or a ready boolean mask
     /// [batch, 1, seq, past + seq] (true = may attend), as for packed sequences, which then need their
-    /// <paramref name="positionIds"/>.
+    /// <paramref name="positionIds"/>. Packed rows can instead give their <paramref name="segments"/> (no mask, no
+    /// cache, explicit position ids): attention then runs causally within each segment.
     /// </summary>
-    public Tensor Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, Tensor? positionIds)
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, Tensor? positionIds, PackedSegments? segments = null)
     {
         using var scope = NewDisposeScope();
         long batch = inputIds.shape[0], seq = inputIds.shape[1], past = cache?.Length ?? 0;
         var device = inputIds.device;
         Tensor? mask;
-        if (attentionMask is not null && attentionMask.dim() == 4)
+        if (segments is not null)
+        {
+            if (attentionMask is not null || cache is not null || positionIds is null)
+                throw new ArgumentException("packed segments take explicit position ids and neither an attention mask nor a cache", nameof(segments));
+            if (segments.Rows.Count != batch || segments.RowLength != seq)
+                throw new ArgumentException($"packed segments describe {segments.Rows.Count} rows of {segments.RowLength}; the ids are [{batch}, {seq}]", nameof(segments));
+            mask = null;
+        }
+        else if (attentionMask is not null && attentionMask.dim() == 4)
         {
             if (attentionMask.shape[0] != batch || attentionMask.shape[2] != seq || attentionMask.shape[3] != past + seq)
                 throw new ArgumentException(
@@ -72,14 +81,14 @@ internal sealed class LlamaModel : nn.Module
             mask = AttentionMasks.Causal(attentionMask, batch, past, seq, device);
         }
         // No mask for several queries means plain causal attention: the kernel masks by itself.
-        var isCausal = mask is null && seq > 1;
+        var isCausal = mask is null && seq > 1 && segments is null;
         var hidden = _embedTokens.call(inputIds);
         var (cos, sin) = _rotary.Angles(positionIds, hidden.dtype);
         var recompute = cache is null && is_grad_enabled() ? Checkpointing : ActivationCheckpointing.None;
         foreach (var layer in _layers)
             hidden = recompute == ActivationCheckpointing.Full
-                ? layer.ForwardRecomputed(hidden, cos, sin, mask, isCausal)
-                : layer.Forward(hidden, cos, sin, mask, isCausal, cache, recompute == ActivationCheckpointing.Selective);
+                ? layer.ForwardRecomputed(hidden, cos, sin, mask, isCausal, segments)
+                : layer.Forward(hidden, cos, sin, mask, isCausal, cache, recompute == ActivationCheckpointing.Selective, segments);
         cache?.Advance(seq);
         return _norm.Forward(hidden).MoveToOuterDisposeScope();
     }

@@ -30,9 +30,9 @@ namespace LoraPipeline.Sizing;
 /// after the loss's tensors are freed, so the peak counts the larger of the two. The LM head sees only
 /// the loss tokens (<c>LogitsToKeep.Flat</c> over the answer positions when <see cref="SizingInputs.LossTokens"/>
 /// is set; every token otherwise): see <see cref="LossBytes"/>.
-/// <para>The attention mask: a single unpacked row runs the lean path (no mask tensor, the kernel's <c>is_causal</c>),
-/// so the e·s term above is only there when <see cref="SizingInputs.HasAttentionMask"/>; the shared boolean mask
-/// itself adds s bytes per token once.</para>
+/// <para>The attention mask: a single unpacked row, and packed rows (attention per example), run the lean path (no
+/// mask tensor, the kernel's <c>is_causal</c>), so the e·s term above is only there when
+/// <see cref="SizingInputs.HasAttentionMask"/>; the shared boolean mask itself adds s bytes per token once.</para>
 /// <para>Recomputation (<see cref="SizingInputs.Checkpointing"/>): <c>selective</c> replaces the attention block's
 /// kernel inputs, output, log-sum-exp and additive mask by what the recomputed core keeps — the rotated q, the
 /// unrepeated k and v, and the uninitialised output-sized tensor TorchSharp's function node holds

@@ -26,17 +26,17 @@ internal sealed record SizingInputs
     /// <summary>What the backward pass recomputes (<c>train.activation_checkpointing</c>).</summary>
     public ActivationCheckpointing Checkpointing { get; init; }
 
-    /// <summary>Whether examples are packed into rows (<c>data.packing</c>): rows are full and carry a block-diagonal mask.</summary>
+    /// <summary>Whether examples are packed into rows (<c>data.packing</c>): rows are full, attention stays within each example.</summary>
     public bool Packing { get; init; }
 
     /// <summary>Label positions per LM-head chunk (<c>train.loss_chunk_tokens</c>; 0 = the loss in one piece).</summary>
     public int LossChunkTokens { get; init; }
 
     /// <summary>
-    /// Whether attention gets a mask tensor: packed rows, or several rows that may be padded. A single unpacked row
-    /// runs the lean path (the kernel's own causal masking).
+    /// Whether attention gets a mask tensor: several unpacked rows that may be padded. A single row, and packed rows
+    /// (attention per example segment, <c>Modeling/PackedSegments</c>), run the kernel's own causal masking.
     /// </summary>
-    public bool HasAttentionMask => Packing || MicroBatchSize > 1;
+    public bool HasAttentionMask => !Packing && MicroBatchSize > 1;
 
     /// <summary>
     /// Tokens per sequence that get full-vocabulary logits in training: null for every token (a plain

@@ -20,7 +20,7 @@ internal static class AnswerLoss
     public static Tensor Sum(LlamaForCausalLM model, TrainingBatch batch, int chunkTokens = 0)
     {
         using var scope = NewDisposeScope();
-        var hidden = model.Model.Forward(batch.InputIds, batch.AttentionMask, null, batch.PositionIds);
+        var hidden = model.Model.Forward(batch.InputIds, batch.AttentionMask, null, batch.PositionIds, batch.Segments);
         var kept = LogitsToKeep.Flat(batch.LabelPositions).Select(hidden);
         if (chunkTokens > 0 && batch.LabelCount > chunkTokens && !model.LmHeadWeight.requires_grad)
             return ChunkedCrossEntropy.Sum(kept, model.LmHeadWeight, batch.Targets, chunkTokens).MoveToOuterDisposeScope();

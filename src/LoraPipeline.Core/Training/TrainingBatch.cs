@@ -1,4 +1,5 @@
 using LoraPipeline.Data;
+using LoraPipeline.Modeling;
 using static TorchSharp.torch;
 
 namespace LoraPipeline.Training;
@@ -7,12 +8,15 @@ namespace LoraPipeline.Training;
 /// A micro batch, right-padded: token ids, the attention mask, and the flat (row·length + position) indices of
 /// the positions whose next token is a label, with those target ids. Only those positions reach the LM
 /// head, so full-vocabulary logits are never computed for prompt tokens. A packed batch holds several examples
-/// per row, each with positions from 0 and a block-diagonal causal mask, so no token sees another example.
+/// per row, each with positions from 0, and its <see cref="Segments"/>: attention runs causally within each
+/// example (<see cref="PackedSegments"/>), so no token sees another example and no mask tensor exists.
 /// </summary>
 internal sealed class TrainingBatch : IDisposable
 {
-    private TrainingBatch(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, Tensor labelPositions, Tensor targets, long tokens)
+    private TrainingBatch(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, Tensor labelPositions, Tensor targets, long tokens,
+        PackedSegments? segments = null)
     {
+        Segments = segments;
         InputIds = inputIds;
         AttentionMask = attentionMask;
         PositionIds = positionIds;
@@ -26,10 +30,12 @@ internal sealed class TrainingBatch : IDisposable
 
     /// <summary>
     /// Unpacked: 1 for tokens, 0 for padding [batch, length] (int64), or null when no row is padded, so attention runs
-    /// as plain causal attention without a mask tensor. Packed: the boolean block-diagonal causal mask
-    /// [batch, 1, length, length].
+    /// as plain causal attention without a mask tensor. Packed: null (see <see cref="Segments"/>).
     /// </summary>
     public Tensor? AttentionMask { get; }
+
+    /// <summary>Packed: each row's examples (and padding tail) as segments; null when unpacked.</summary>
+    public PackedSegments? Segments { get; }
 
     /// <summary>Position ids [batch, length], restarting at 0 for each packed example; null when unpacked (derived from the mask).</summary>
     public Tensor? PositionIds { get; }
@@ -66,23 +72,21 @@ internal sealed class TrainingBatch : IDisposable
     {
         ArgumentNullException.ThrowIfNull(rows);
         var layout = Layout.Build(rows);
+        var segments = rows.Select(row =>
+        {
+            var lengths = row.Select(e => e.InputIds.Count).ToList();
+            var tail = (int)layout.Length - lengths.Sum();
+            if (tail > 0) lengths.Add(tail); // the padding tail attends only within itself and has no labels
+            return (IReadOnlyList<int>)lengths;
+        }).ToList();
         return new TrainingBatch(
             tensor(layout.Ids, [layout.Rows, layout.Length], device: device),
-            BlockDiagonalCausalMask(layout, device),
+            null,
             tensor(layout.Positions, [layout.Rows, layout.Length], device: device),
             tensor(layout.LabelPositions.ToArray(), device: device),
             tensor(layout.Targets.ToArray(), device: device),
-            layout.Tokens);
-    }
-
-    /// <summary>True where query and key belong to the same example and the key is not later: [rows, 1, length, length].</summary>
-    private static Tensor BlockDiagonalCausalMask(Layout layout, Device device)
-    {
-        using var scope = NewDisposeScope();
-        var segments = tensor(layout.Segments, [layout.Rows, layout.Length], device: device);
-        var sameExample = segments.unsqueeze(2).eq(segments.unsqueeze(1));
-        var causal = ones(layout.Length, layout.Length, ScalarType.Bool, device).tril();
-        return sameExample.logical_and(causal.unsqueeze(0)).unsqueeze(1).MoveToOuterDisposeScope();
+            layout.Tokens,
+            new PackedSegments(segments, (int)layout.Length));
     }
 
     /// <inheritdoc />
@@ -96,9 +100,8 @@ internal sealed class TrainingBatch : IDisposable
     }
 
     /// <summary>
-    /// Host-side layout of rows of examples: ids, per-token example index (padding gets its own negative index per
-    /// position, so a padding query attends only itself and its row is never empty), positions within the example,
-    /// and the label positions with their targets.
+    /// Host-side layout of rows of examples: ids, per-token example index (padding: a negative index per position),
+    /// positions within the example, and the label positions with their targets.
     /// </summary>
     private sealed record Layout(long Rows, long Length, long[] Ids, long[] Segments, long[] Positions,
         List<long> LabelPositions, List<long> Targets, long Tokens)

@@ -114,19 +114,19 @@ public sealed class SizingTests
     }
 
     [Test]
-    public void SelectiveDropsTheMasksSequenceTermAndFullKeepsTwoHiddenVectorsPerLayer()
+    public void SelectiveAndPackingDropTheMasksSequenceTermAndFullKeepsTwoHiddenVectorsPerLayer()
     {
         var config = PlanModelConfig.Load(Fixture("llama2-7b"));
-        var packed = Whitepaper with { Packing = true, SeqLength = 8192 };
-        long tokens = 8192, layers = config.NumHiddenLayers, e = 2;
-        var none = ActivationModel.TrainingBytes(config, packed with { Checkpointing = ActivationCheckpointing.None });
-        var selective = ActivationModel.TrainingBytes(config, packed with { Checkpointing = ActivationCheckpointing.Selective });
+        var padded = Whitepaper with { MicroBatchSize = 2, SeqLength = 8192 };
+        long tokens = 2 * 8192, layers = config.NumHiddenLayers, e = 2;
+        var none = ActivationModel.TrainingBytes(config, padded with { Checkpointing = ActivationCheckpointing.None });
+        var selective = ActivationModel.TrainingBytes(config, padded with { Checkpointing = ActivationCheckpointing.Selective });
         // The kernel's additive mask (e·s per token and layer) and the log-sum-exp go; for Llama 2 (kv = q heads) the
         // kept q, k, v and output are as many bytes as before. q/k/v are adapted, so the first layer's attention keeps too.
         Assert.That(none - selective, Is.EqualTo(layers * tokens * (e * 8192 + 4L * config.NumAttentionHeads)));
-        var lean = ActivationModel.TrainingBytes(config, Whitepaper with { SeqLength = 8192, Checkpointing = ActivationCheckpointing.None });
-        Assert.That(none - lean, Is.EqualTo(layers * tokens * e * 8192 + tokens * 8192), "one unpacked row has no mask at all");
-        var full = ActivationModel.TrainingBytes(config, packed with { Checkpointing = ActivationCheckpointing.Full });
+        var packed = ActivationModel.TrainingBytes(config, padded with { Checkpointing = ActivationCheckpointing.None, Packing = true });
+        Assert.That(none - packed, Is.EqualTo(layers * tokens * e * 8192 + tokens * 8192), "packed rows attend per example, with no mask at all");
+        var full = ActivationModel.TrainingBytes(config, padded with { Checkpointing = ActivationCheckpointing.Full });
         Assert.That(full, Is.LessThan(none / 8));
         Assert.That(full, Is.GreaterThan(layers * tokens * 2 * e * config.HiddenSize));
     }

@@ -9,7 +9,7 @@ namespace LoraPipeline.Tests.Training;
 
 /// <summary>
 /// Issue 13 points 2 and 4: the chunked LM-head loss equals the one-piece loss, and packing several examples into a
-/// row changes no example's loss or gradient contribution (positions restart, the mask is block-diagonal).
+/// row changes no example's loss or gradient contribution (positions restart, attention stays within each example).
 /// </summary>
 public class LossChunkingAndPackingTests
 {
@@ -126,5 +126,25 @@ public class LossChunkingAndPackingTests
         var packed = setup.Backward(() => TrainingBatch.CollatePacked(SequencePacker.Pack(Examples, 24), CPU), chunk: 3);
         Assert.That(packed.Loss, Is.EqualTo(unpacked.Loss).Within(1e-5 * Math.Abs(unpacked.Loss)));
         Assert.That(MaxDifference(unpacked.Gradients, packed.Gradients), Is.LessThanOrEqualTo(1e-5));
+    }
+
+    [TestCase("selective")]
+    [TestCase("full")]
+    public void PackedGradientsWithRecomputationAreBitwiseThoseWithoutIt(string mode)
+    {
+        using var setup = new Setup();
+        var rows = SequencePacker.Pack(Examples, 24);
+        var kept = setup.Backward(() => TrainingBatch.CollatePacked(rows, CPU), chunk: 5);
+        setup.Model.Model.Checkpointing = Enum.Parse<ActivationCheckpointing>(mode, ignoreCase: true);
+        var recomputed = setup.Backward(() => TrainingBatch.CollatePacked(rows, CPU), chunk: 5);
+        Assert.That(recomputed.Loss, Is.EqualTo(kept.Loss));
+        Assert.That(MaxDifference(kept.Gradients, recomputed.Gradients), Is.EqualTo(0), mode);
+    }
+
+    [Test]
+    public void PackedSegmentsMustCoverTheirRows()
+    {
+        Assert.That(() => new PackedSegments([[12, 8, 4], [16, 7]], 24), Throws.ArgumentException.With.Message.Contains("packed row 1"));
+        Assert.That(() => new PackedSegments([[12, 0, 12]], 24), Throws.ArgumentException.With.Message.Contains("positive"));
     }
 }
