@@ -16,8 +16,8 @@ namespace LoraPipeline.Sizing;
 /// the k and v repeated to the query heads (3·e·H·d) — its output (e·H·d), the float32 log-sum-exp per head (4·H)
 /// and the additive mask the kernel makes from the boolean one in the compute dtype (e·s); no s × s scores;</item>
 /// <item>the SwiGLU MLP keeps gate, SiLU(gate) and up (3·e·I); their product only reaches <c>down_proj</c>;</item>
-/// <item>each adapted projection with input width <c>in</c> keeps, with dropout, the float32 keep mask
-/// (<c>rand(...).ge_(p)</c> stays float32) and the dropped input (8·in); without dropout its float32 input (4·in:
+/// <item>each adapted projection with input width <c>in</c> keeps, with dropout, the boolean keep mask (where the
+/// input needs a gradient) and the float32 dropped input (5·in); without dropout its float32 input (4·in:
 /// a copy per projection in bf16, the input itself, shared by q/k/v and by gate/up, in f32); and the float32
 /// rank-r intermediate (4·r).</item>
 /// </list>
@@ -144,7 +144,7 @@ internal static class ActivationModel
         Func<string, bool> inputNeedsGradient)
     {
         var intermediates = 4L * inputs.LoraR * adapted.Count;
-        if (inputs.AdapterDropout) return adapted.Sum(p => (inputNeedsGradient(p.Name) ? 8 : 4) * p.In) + intermediates;
+        if (inputs.AdapterDropout) return adapted.Sum(p => (inputNeedsGradient(p.Name) ? 5 : 4) * p.In) + intermediates;
         if (inputs.ElementBytes != 4) return adapted.Sum(p => 4 * p.In) + intermediates;
         return adapted.GroupBy(p => SharedInput(p.Name)).Sum(g => 4 * g.First().In) + intermediates;
     }
