@@ -1,6 +1,5 @@
 using LoraPipeline.Configuration;
 using LoraPipeline.Data;
-using LoraPipeline.Lora;
 using LoraPipeline.Modeling;
 using LoraPipeline.Training;
 using static TorchSharp.torch;
@@ -13,14 +12,7 @@ namespace LoraPipeline.Tests.Training;
 /// </summary>
 public class ActivationCheckpointingTests
 {
-    private static ModelConfig Config() => ModelConfigs.Llama(hidden: 32, layers: 3, heads: 4, kvHeads: 2, intermediate: 64, vocab: 97, maxPositions: 128);
-
-    private static readonly TokenRecord[] Padded =
-    [
-        new("a", [5, 6, 7, 8, 9, 10, 11, 12], 5),
-        new("b", [13, 14, 15, 16], 1),
-        new("c", [17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28], 10),
-    ];
+    private static readonly TokenRecord[] Padded = TinyTraining.VariedRecords[..3];
 
     private static readonly TokenRecord[] SameLength =
     [
@@ -32,11 +24,8 @@ public class ActivationCheckpointingTests
         double dropout, string[] targets)
     {
         using var scope = NewDisposeScope();
-        using var model = LlamaForCausalLM.CreateRandom(Config(), seed: 3, ScalarType.Float32, CPU);
-        var adapter = LoraInjector.Apply(model, new LoraOptions { R = 4, Alpha = 8, Dropout = dropout, TargetModules = [.. targets] }, seed: 5);
-        using (no_grad())
-            foreach (var (name, p) in adapter.NamedParameters().Where(p => p.Key.Contains("lora_B")))
-                p.copy_(randn(p.shape, generator: new TorchSharp.torch.Generator((ulong)name.Length)) * 0.1);
+        var (model, adapter) = TinyTraining.AdaptedModel(TinyTraining.Config(layers: 3), dropout, targets);
+        using var owned = model;
         model.Model.Checkpointing = mode;
         model.train();
         adapter.ReseedDropout(7, 1);

@@ -1,7 +1,6 @@
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
 using LoraPipeline.Data;
-using LoraPipeline.Lora;
 using LoraPipeline.Modeling;
 using LoraPipeline.Training;
 using static TorchSharp.torch;
@@ -11,26 +10,16 @@ namespace LoraPipeline.Tests.Training;
 /// <summary>Accumulating micro batches equals one pass over the global batch when the loss is divided once by the global label count.</summary>
 public class GradientAccumulationTests
 {
-    private static ModelConfig Config() => ModelConfigs.Llama(hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 64, vocab: 97, maxPositions: 128);
+    private static ModelConfig Config() => TinyTraining.Config(layers: 2);
 
     // Different lengths and label counts, so a mean of per-micro-batch means would weight tokens unequally.
-    private static readonly TokenRecord[] Records =
-    [
-        new("a", [5, 6, 7, 8, 9, 10, 11, 12], 5),
-        new("b", [13, 14, 15, 16], 1),
-        new("c", [17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28], 10),
-        new("d", [29, 30, 31, 32, 33, 34], 3),
-    ];
+    private static readonly TokenRecord[] Records = TinyTraining.VariedRecords;
 
     private static Dictionary<string, float[]> Gradients(Func<LlamaForCausalLM, IReadOnlyList<TokenRecord>, Tensor> loss, int micro, bool divideOnce)
     {
         using var scope = NewDisposeScope();
-        using var model = LlamaForCausalLM.CreateRandom(Config(), seed: 3, ScalarType.Float32, CPU);
-        var adapter = LoraInjector.Apply(model, new LoraOptions { R = 4, Alpha = 8, Dropout = 0, TargetModules = ["q_proj", "v_proj", "down_proj"] }, seed: 5);
-        // Non-zero B so that gradients reach A as well.
-        using (no_grad())
-            foreach (var (name, p) in adapter.NamedParameters().Where(p => p.Key.Contains("lora_B")))
-                p.copy_(randn(p.shape, generator: new TorchSharp.torch.Generator((ulong)name.Length)) * 0.1);
+        var (model, adapter) = TinyTraining.AdaptedModel(Config(), 0, ["q_proj", "v_proj", "down_proj"]);
+        using var owned = model;
         model.train();
         var total = Records.Sum(r => r.InputIds.Count - r.LabelStart);
         for (var start = 0; start < Records.Length; start += micro)

@@ -13,7 +13,7 @@ namespace LoraPipeline.Tests.Training;
 /// </summary>
 public class LossChunkingAndPackingTests
 {
-    private static ModelConfig Config() => ModelConfigs.Llama(hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 64, vocab: 211, maxPositions: 128);
+    private static ModelConfig Config() => TinyTraining.Config(layers: 2, vocab: 211);
 
     // Lengths 12 + 8 + 4 = 24 and 16 + 8 = 24: with rows of 24 the first-fit decreasing packer fills rows exactly,
     // so examples end on a row boundary; 7 is left over in a padded row.
@@ -33,11 +33,7 @@ public class LossChunkingAndPackingTests
     {
         public Setup()
         {
-            Model = LlamaForCausalLM.CreateRandom(Config(), seed: 3, ScalarType.Float32, CPU);
-            Adapter = LoraInjector.Apply(Model, new LoraOptions { R = 4, Alpha = 8, Dropout = 0, TargetModules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] }, seed: 5);
-            using (no_grad())
-                foreach (var (name, p) in Adapter.NamedParameters().Where(p => p.Key.Contains("lora_B")))
-                    p.copy_(randn(p.shape, generator: new TorchSharp.torch.Generator((ulong)name.Length)) * 0.1);
+            (Model, Adapter) = TinyTraining.AdaptedModel(Config(), 0, TinyTraining.AllProjections);
             Model.train();
         }
 
