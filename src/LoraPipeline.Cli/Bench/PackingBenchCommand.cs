@@ -23,7 +23,7 @@ internal static class PackingBenchCommand
         Option<int> Int(string name, int value, string description) => new(name) { Description = description, DefaultValueFactory = _ => value };
         var lengths = new Option<string>("--seq-lens") { Description = "data.max_seq_length values, comma-separated", DefaultValueFactory = _ => "384,1024" };
         var globalBatch = Int("--global-batch", 8, "examples per optimizer step");
-        var microBatch = Int("--micro-batch", 2, "examples (unpacked) or rows (packed) per forward pass");
+        var microBatch = Int("--micro-batch", 4, "examples (unpacked) or rows (packed) per forward pass (default: the default config's train.micro_batch_size)");
         var steps = Int("--steps", 3, "timed steps per setting");
         var warmup = Int("--warmup", 1, "warm-up steps per setting (not timed)");
         var layers = Int("--layers", 12, "decoder layers of the random model");

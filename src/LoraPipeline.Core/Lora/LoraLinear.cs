@@ -99,11 +99,11 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IReplayableRandomn
         var p = Settings.Dropout;
         if (training && p > 0)
         {
-            // A boolean keep mask: autograd keeps it for x's gradient, 1 byte per element instead of 4; the product is
-            // the same as with a float mask (x·1 and x·0).
+            // Zeroing through a boolean drop mask: autograd keeps 1 byte per element for x's gradient instead of a
+            // float32 mask's 4, and no bool-to-float promotion runs (x · float mask was as fast; x · bool mask was not).
             using var draw = rand(x.shape, ScalarType.Float32, x.device, generator: _dropoutGenerator);
-            using var keep = draw.ge(p);
-            x = x * keep / (1.0 - p);
+            using var drop = draw.lt(p);
+            x = x.masked_fill(drop, 0.0) / (1.0 - p);
         }
         var update = nn.functional.linear(nn.functional.linear(x, _loraA), _loraB) * Scale;
         return (result + update.to(result.dtype)).MoveToOuterDisposeScope();
