@@ -76,9 +76,9 @@ internal sealed class ModelArguments
 
     /// <summary>Parses a recomputation mode as the config writes it; a <see cref="FormatException"/> names <paramref name="option"/>.</summary>
     public static ActivationCheckpointing ParseCheckpointing(string text, string option) =>
-        Enum.TryParse<ActivationCheckpointing>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(text, out _)
+        ConfigNaming.ParseEnum(typeof(ActivationCheckpointing), text) is ActivationCheckpointing mode
             ? mode
-            : throw new FormatException($"{option}: '{text}' is not one of none, selective, full");
+            : throw new FormatException($"{option}: '{text}' is not one of {ConfigNaming.EnumNames<ActivationCheckpointing>()}");
 
     /// <summary>Runs <paramref name="body"/>, turning expected failures into a message on stderr and exit code 1.</summary>
     public static int Guard(Func<int> body)

@@ -28,7 +28,7 @@ internal sealed class PlanCommand : IStandaloneForm
         Description = "standalone: none, selective (the attention core) or full (each decoder layer); the table shows all three",
         DefaultValueFactory = _ => "none",
     };
-    private readonly Option<bool> _packing = new("--packing") { Description = "standalone: packed rows (block-diagonal mask)" };
+    private readonly Option<bool> _packing = new("--packing") { Description = "standalone: packed rows (attention within each example, no mask)" };
     private readonly Option<int?> _lossChunk = new("--loss-chunk-tokens") { Description = "standalone: label positions per LM-head chunk, 0 = one piece (default train.loss_chunk_tokens)" };
     private readonly Option<int?> _answerTokens = new("--answer-tokens") { Description = "standalone: chunked loss, logits only for N answer tokens per sequence (default: every token)" };
     private readonly Option<string?> _json = new("--json") { Description = "standalone: also write the plan as JSON to this file" };

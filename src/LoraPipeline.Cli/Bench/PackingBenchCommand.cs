@@ -38,12 +38,21 @@ internal static class PackingBenchCommand
                 CliErrors.Write("bench packing: no configs/default.yaml above the current folder; run from the repository or pass --config");
                 return ExitCodes.ConfigError;
             }
+            var rowLengths = new List<int>();
+            foreach (var text in parse.GetValue(lengths)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var length) || length < 16)
+                {
+                    CliErrors.Write($"bench packing: --seq-lens: '{text}' is not a sequence length of at least 16 tokens");
+                    return ExitCodes.ConfigError;
+                }
+                rowLengths.Add(length);
+            }
             int g = Math.Max(1, parse.GetValue(globalBatch)), m = Math.Max(1, parse.GetValue(microBatch));
             Console.WriteLine($"libtorch {__version__}, {get_num_threads()} threads; {g} examples per step, {m} per forward pass (rows when packed); " +
                               $"{parse.GetValue(warmup)} warm-up + {parse.GetValue(steps)} timed steps each");
-            foreach (var text in parse.GetValue(lengths)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var length in rowLengths)
             {
-                var length = int.Parse(text, CultureInfo.InvariantCulture);
                 var records = Prepare(configPath, length);
                 if (records is null) return ExitCodes.Failed;
                 var (unpackedPadding, packedPadding) = PackingComparison.PaddingShares(records, g, m, length);

@@ -92,7 +92,7 @@ internal static class TrainBenchCommand
         Console.WriteLine($"lora: r {shape.LoraRank}, alpha {shape.LoraAlpha}, dropout {shape.LoraDropout}, targets {string.Join(',', shape.TargetModules)}: " +
                           $"{adapterParameters:N0} adapter parameters ({100.0 * adapterParameters / modelParameters:0.00}% of the base)");
         Console.WriteLine($"batch: micro batch {shape.MicroBatch} x {shape.SeqLen} tokens (no padding), labels = last {shape.LabelPositions} positions " +
-                          $"per record (the LM head runs on those only); AdamW, clip 1.0; recomputation {run.Checkpointing.ToString().ToLowerInvariant()}, " +
+                          $"per record (the LM head runs on those only); AdamW, clip 1.0; recomputation {ConfigNaming.EnumName(run.Checkpointing)}, " +
                           $"LM-head chunk {(run.LossChunkTokens > 0 ? run.LossChunkTokens.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}; {warmup} warm-up + {steps} timed steps");
 
         var built = ProcessMemory.ResidentBytes() ?? 0;
@@ -151,7 +151,7 @@ internal static class TrainBenchCommand
             return;
         }
         var spec = string.Join(',', shape.Hidden, shape.Layers, shape.Heads, shape.KvHeads, shape.Intermediate, shape.Vocab, shape.DtypeName,
-            shape.MicroBatch, shape.SeqLen, shape.LabelPositions, shape.LoraRank, run.Checkpointing.ToString().ToLowerInvariant(), run.LossChunkTokens);
+            shape.MicroBatch, shape.SeqLen, shape.LabelPositions, shape.LoraRank, ConfigNaming.EnumName(run.Checkpointing), run.LossChunkTokens);
         var result = MemoryBenchCommand.MeasureInChild(spec);
         Console.WriteLine(result is { } r
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -165,7 +165,7 @@ internal static class TrainBenchCommand
         // One thread: a model this small is dominated by per-op overhead, and on a shared machine several spinning
         // OpenMP threads slow each op by orders of magnitude. The leak check is about memory, not speed.
         set_num_threads(1);
-        // Recomputation, packing and the chunked loss on: every custom autograd function and the block-diagonal mask run each step.
+        // Recomputation, packing and the chunked loss on: every custom autograd function and the per-example attention run each step.
         var run = new TrainBenchRun(ActivationCheckpointing.Full, LossChunkTokens: 8, PackLength: shape.SeqLen, Records: shape.VariedRecords(64, Seed), GlobalBatch: 6);
         using var session = new TrainBenchSession(shape, Seed, run);
         Console.WriteLine($"leak check: small model ({shape.Layers} layers, hidden {shape.Hidden}, vocab {shape.Vocab}, rows of {shape.SeqLen}, " +

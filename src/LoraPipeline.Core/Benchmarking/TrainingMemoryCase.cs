@@ -33,7 +33,10 @@ internal static class TrainingMemoryCase
         var config = spec.Config;
         var dtype = DTypes.Parse(spec.DtypeName, "dtype").ToScalarType();
         int batch = spec.Int(7), seq = spec.Int(8), answer = spec.Int(9), rank = spec.Int(10);
-        var mode = spec.Count > 11 ? Enum.Parse<ActivationCheckpointing>(spec.Text(11), ignoreCase: true) : ActivationCheckpointing.None;
+        var mode = spec.Count > 11
+            ? ConfigNaming.ParseEnum(typeof(ActivationCheckpointing), spec.Text(11)) as ActivationCheckpointing?
+              ?? throw new ArgumentException($"case {text}: '{spec.Text(11)}' is not one of {ConfigNaming.EnumNames<ActivationCheckpointing>()}")
+            : ActivationCheckpointing.None;
         var chunk = spec.Count > 12 ? spec.Int(12) : 0;
         var lora = new LoraOptions { R = rank, Alpha = 2 * rank, Dropout = 0.05, TargetModules = [.. AllProjections] };
 

@@ -199,12 +199,7 @@ internal static class ConfigLoader
             if (text is "true" or "True" or "TRUE" or "yes" or "on") return true;
             if (text is "false" or "False" or "FALSE" or "no" or "off") return false;
         }
-        if (target.IsEnum)
-        {
-            foreach (var name in Enum.GetNames(target))
-                if (string.Equals(ConfigNaming.ToSnakeCase(name), text, StringComparison.OrdinalIgnoreCase))
-                    return Enum.Parse(target, name);
-        }
+        if (target.IsEnum && ConfigNaming.ParseEnum(target, text) is { } value) return value;
         throw new ConfigException(origin, key, $"expected {Describe(target)}, got '{text}'");
     }
 

@@ -39,7 +39,7 @@ internal sealed class DataOptions
     public int MaxSeqLength { get; set; } = 384;
 
     /// <summary>Pack several training examples into one row of up to <see cref="MaxSeqLength"/> tokens.</summary>
-    [Description("pack training examples into rows of up to max_seq_length tokens (block-diagonal attention, positions restart per example)")]
+    [Description("pack training examples into rows of up to max_seq_length tokens (attention stays within each example, positions restart per example)")]
     [System.Text.Json.Serialization.JsonIgnore] // a Train concern: it is in Train's fingerprint, so toggling it does not redo Prepare
     public bool Packing { get; set; }
 

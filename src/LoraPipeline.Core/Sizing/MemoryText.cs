@@ -20,5 +20,5 @@ internal static class MemoryText
     public static string Count(int? count, bool isGpu = true) => count?.ToString(CultureInfo.InvariantCulture) ?? (isGpu ? ">8" : "no");
 
     /// <summary>A recomputation mode as the config writes it (<c>none</c>, <c>selective</c>, <c>full</c>), or "no" for none that fits.</summary>
-    public static string Mode(ActivationCheckpointing? mode) => mode?.ToString().ToLowerInvariant() ?? "no";
+    public static string Mode(ActivationCheckpointing? mode) => mode is { } m ? ConfigNaming.EnumName(m) : "no";
 }

@@ -60,7 +60,7 @@ internal sealed class TrainingBatch : IDisposable
         var padded = records.Any(r => r.InputIds.Count != layout.Length);
         return new TrainingBatch(
             tensor(layout.Ids, [layout.Rows, layout.Length], device: device),
-            padded ? tensor(layout.Segments.Select(s => s >= 0 ? 1L : 0L).ToArray(), [layout.Rows, layout.Length], device: device) : null,
+            padded ? tensor(layout.TokenMask, [layout.Rows, layout.Length], device: device) : null,
             null,
             tensor(layout.LabelPositions.ToArray(), device: device),
             tensor(layout.Targets.ToArray(), device: device),
@@ -100,22 +100,21 @@ internal sealed class TrainingBatch : IDisposable
     }
 
     /// <summary>
-    /// Host-side layout of rows of examples: ids, per-token example index (padding: a negative index per position),
-    /// positions within the example, and the label positions with their targets.
+    /// Host-side layout of rows of examples: ids, the padding mask (1 for tokens), positions within the example, and
+    /// the label positions with their targets.
     /// </summary>
-    private sealed record Layout(long Rows, long Length, long[] Ids, long[] Segments, long[] Positions,
+    private sealed record Layout(long Rows, long Length, long[] Ids, long[] TokenMask, long[] Positions,
         List<long> LabelPositions, List<long> Targets, long Tokens)
     {
         public static Layout Build(IReadOnlyList<IReadOnlyList<TokenRecord>> rows)
         {
             var length = rows.Max(r => r.Sum(e => e.InputIds.Count));
             var ids = new long[rows.Count * length];
-            var segments = new long[rows.Count * length];
+            var tokenMask = new long[rows.Count * length];
             var positions = new long[rows.Count * length];
-            for (var i = 0; i < segments.Length; i++) segments[i] = -1 - i;
             var labelPositions = new List<long>();
             var targets = new List<long>();
-            long tokens = 0, example = 0;
+            long tokens = 0;
             for (var row = 0; row < rows.Count; row++)
             {
                 var offset = 0;
@@ -125,7 +124,7 @@ internal sealed class TrainingBatch : IDisposable
                     for (var t = 0; t < record.InputIds.Count; t++)
                     {
                         ids[start + t] = record.InputIds[t];
-                        segments[start + t] = example;
+                        tokenMask[start + t] = 1;
                         positions[start + t] = t;
                     }
                     // Position t predicts token t+1; labels are tokens LabelStart..end.
@@ -136,10 +135,9 @@ internal sealed class TrainingBatch : IDisposable
                     }
                     tokens += record.InputIds.Count;
                     offset += record.InputIds.Count;
-                    example++;
                 }
             }
-            return new Layout(rows.Count, length, ids, segments, positions, labelPositions, targets, tokens);
+            return new Layout(rows.Count, length, ids, tokenMask, positions, labelPositions, targets, tokens);
         }
     }
 }

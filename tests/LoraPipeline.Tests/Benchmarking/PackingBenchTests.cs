@@ -30,4 +30,12 @@ public sealed class PackingBenchTests
         Assert.That(result.StdOut, Does.Match(@"max_seq_length 384: \d+ train examples, mean \d+ tokens; padding share unpacked [\d.]+ ?%, packed [\d.]+ ?%; " +
                                               @"tokens/s unpacked [\d.]+, packed [\d.]+, packed/unpacked [\d.]+"));
     }
+
+    [Test]
+    public void ABadSequenceLengthIsNamedWithoutAStackTrace()
+    {
+        var result = LoraProcess.Run(RepositoryPaths.Root, null, "bench", "packing", "--seq-lens", "384,abc");
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.Output);
+        Assert.That(result.StdErr, Does.Contain("--seq-lens: 'abc'").And.Not.Contain("   at "));
+    }
 }
