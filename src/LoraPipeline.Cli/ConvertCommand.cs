@@ -6,12 +6,13 @@ using LoraPipeline.Torch;
 
 namespace LoraPipeline.Cli;
 
-/// <summary><c>lora convert --model DIR --out DIR [--dtype bf16|f32] [--max-shard-size 2GB]</c>: Convert without a pipeline config.</summary>
+/// <summary><c>lora convert --model DIR --out DIR [--dtype bf16|f32] [--max-shard-size 2GB] [--quantize none|nf4]</c>: Convert without a pipeline config.</summary>
 internal sealed class ConvertCommand : IStandaloneForm
 {
     private readonly Option<string?> _model = new("--model") { Description = "standalone: model folder to convert" };
     private readonly Option<string?> _out = new("--out") { Description = "standalone: output folder (must not exist or be empty)" };
     private readonly Option<string> _dtype = new("--dtype") { Description = "standalone: bf16 or f32", DefaultValueFactory = _ => "bf16" };
+    private readonly Option<string> _quantize = new("--quantize") { Description = "standalone: none, or nf4 (4-bit decoder weights in bitsandbytes' layout)", DefaultValueFactory = _ => "none" };
     private readonly Option<string> _maxShard = new("--max-shard-size") { Description = "standalone: largest shard, e.g. 2GB", DefaultValueFactory = _ => "2GB" };
 
     public void AddTo(Command command)
@@ -20,16 +21,17 @@ internal sealed class ConvertCommand : IStandaloneForm
         command.Options.Add(_out);
         command.Options.Add(_dtype);
         command.Options.Add(_maxShard);
+        command.Options.Add(_quantize);
     }
 
     public Task<int>? TryRun(ParseResult parse, CancellationToken cancellationToken)
     {
         var model = parse.GetValue(_model);
         if (model is null) return null;
-        return Task.FromResult(Run(model, parse.GetValue(_out), parse.GetValue(_dtype)!, parse.GetValue(_maxShard)!, cancellationToken));
+        return Task.FromResult(Run(model, parse.GetValue(_out), parse.GetValue(_dtype)!, parse.GetValue(_maxShard)!, parse.GetValue(_quantize)!, cancellationToken));
     }
 
-    private static int Run(string model, string? outDirectory, string dtypeText, string maxShardText, CancellationToken cancellationToken)
+    private static int Run(string model, string? outDirectory, string dtypeText, string maxShardText, string quantizeText, CancellationToken cancellationToken)
     {
         if (outDirectory is null)
         {
@@ -38,9 +40,12 @@ internal sealed class ConvertCommand : IStandaloneForm
         }
         DType dtype;
         long maxShard;
+        WeightQuantization quantization;
         try
         {
             dtype = DTypes.Parse(dtypeText, "--dtype");
+            quantization = ConfigNaming.ParseEnum(typeof(WeightQuantization), quantizeText) as WeightQuantization?
+                ?? throw new FormatException($"--quantize: '{quantizeText}' is not one of {ConfigNaming.EnumNames<WeightQuantization>()}");
         }
         catch (FormatException e)
         {
@@ -71,8 +76,8 @@ internal sealed class ConvertCommand : IStandaloneForm
         {
             // Converted beside and renamed into place, so an interrupted run leaves nothing under --out.
             ConversionManifest? manifest = null;
-            AtomicDirectory.Write(target, temp => manifest = CheckpointConverter.Convert(model, temp, dtype, maxShard, Console.WriteLine, cancellationToken));
-            Console.WriteLine($"converted {manifest!.Tensors.Count} tensors to {manifest.Dtype} in {manifest.Files.Count(f => f.Path.EndsWith(".safetensors", StringComparison.Ordinal))} shard(s): {target}");
+            AtomicDirectory.Write(target, temp => manifest = CheckpointConverter.Convert(model, temp, dtype, maxShard, Console.WriteLine, cancellationToken, quantization));
+            Console.WriteLine($"converted {manifest!.Tensors.Count} tensors to {manifest.Dtype}{(quantization == WeightQuantization.Nf4 ? " (linear weights NF4)" : "")} in {manifest.Files.Count(f => f.Path.EndsWith(".safetensors", StringComparison.Ordinal))} shard(s): {target}");
             return ExitCodes.Ok;
         }
         catch (CheckpointException e)

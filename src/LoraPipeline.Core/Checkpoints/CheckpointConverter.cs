@@ -3,6 +3,7 @@ using System.Text.Json;
 using LoraPipeline.Configuration;
 using LoraPipeline.Modeling;
 using LoraPipeline.Pipeline;
+using LoraPipeline.Quantization;
 using LoraPipeline.Torch;
 using static TorchSharp.torch;
 
@@ -42,9 +43,13 @@ internal static class CheckpointConverter
     ];
 
     /// <summary>Converts <paramref name="inputDirectory"/> into <paramref name="outputDirectory"/>; a cancelled
-    /// <paramref name="cancellationToken"/> stops it between tensors (the caller's atomic folder then leaves nothing).</summary>
+    /// <paramref name="cancellationToken"/> stops it between tensors (the caller's atomic folder then leaves nothing).
+    /// With <paramref name="quantization"/> <c>nf4</c> every decoder projection weight is stored 4-bit in bitsandbytes'
+    /// layout (quantized from its value in <paramref name="dtype"/>, as transformers quantizes a model loaded in that
+    /// dtype) and <c>config.json</c> gets transformers' <c>quantization_config</c>; a 4-bit input is copied as stored
+    /// (never re-quantized) or, with <c>none</c>, dequantized to <paramref name="dtype"/>.</summary>
     public static ConversionManifest Convert(string inputDirectory, string outputDirectory, DType dtype, long maxShardBytes,
-        Action<string>? log = null, CancellationToken cancellationToken = default)
+        Action<string>? log = null, CancellationToken cancellationToken = default, WeightQuantization quantization = WeightQuantization.None)
     {
         var config = ModelConfig.Load(inputDirectory);
         var files = CheckpointLoader.Files(inputDirectory);
@@ -56,15 +61,29 @@ internal static class CheckpointConverter
 
         var target = dtype == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         var targetSize = dtype == DType.Bf16 ? 2 : 4;
+        var inputQuantized = config.Quantization is not null;
+        var quantize = quantization == WeightQuantization.Nf4;
+        if (inputQuantized)
+            log?.Invoke(quantize ? "the input is 4-bit NF4: its quantized weights are copied as stored"
+                : $"the input is 4-bit NF4: dequantizing its linear weights to {dtype.ShortName()}");
         // Write in the config's canonical order; tied heads and rotary caches are not carried over.
         var names = TensorInventory.Expected(config).Keys.ToList();
-        var shards = PlanShards(names, name => located[name].Entry, targetSize, maxShardBytes);
+        var expectedShapes = TensorInventory.Expected(config);
+        var shards = ShardPlan.Group(names, name => quantize && ModelQuantizer.IsQuantized(name)
+            ? Nf4Bytes(expectedShapes[name])
+            : expectedShapes[name].Aggregate(1L, (a, b) => a * b) * ElementSize(located, name, targetSize), maxShardBytes);
         Directory.CreateDirectory(outputDirectory);
 
         var tensorRecords = new List<ConversionManifest.TensorRecord>();
         var weightMap = new Dictionary<string, string>();
         long totalBytes = 0;
         var readers = new Dictionary<string, SafetensorsFile>();
+        Tensor? ReadStored(string name)
+        {
+            if (!located.TryGetValue(name, out var at)) return null;
+            if (!readers.TryGetValue(at.File, out var reader)) readers[at.File] = reader = SafetensorsFile.Open(at.File);
+            return reader.Read(name);
+        }
         try
         {
             for (var s = 0; s < shards.Count; s++)
@@ -75,14 +94,32 @@ internal static class CheckpointConverter
                 foreach (var name in shards[s])
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var (file, entry) = located[name];
-                    if (!readers.TryGetValue(file, out var reader)) readers[file] = reader = SafetensorsFile.Open(file);
-                    var isFloat = entry.Type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64;
-                    var tensor = reader.Read(name, isFloat ? target : null);
-                    tensors.Add(new(name, tensor));
-                    tensorRecords.Add(new(name, entry.Shape, SafetensorsDType.NameOf(tensor.dtype), shardName));
-                    weightMap[name] = shardName;
-                    totalBytes += tensor.NumberOfElements * tensor.ElementSize;
+                    var linearWeight = ModelQuantizer.IsQuantized(name);
+                    IReadOnlyList<KeyValuePair<string, Tensor>> produced;
+                    if (linearWeight && inputQuantized)
+                    {
+                        var stored = Nf4Serialization.Read(name, ReadStored, located[name].File);
+                        produced = quantize ? Nf4Serialization.StateDict(name, stored) : [new(name, stored.Dequantize(target))];
+                    }
+                    else if (linearWeight && quantize)
+                    {
+                        using var weight = ReadStored(name)!.to(target);
+                        produced = Nf4Serialization.StateDict(name, Nf4Weight.Quantize(weight));
+                    }
+                    else
+                    {
+                        var entry = located[name].Entry;
+                        var isFloat = entry.Type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64;
+                        var tensor = ReadStored(name)!;
+                        produced = [new(name, isFloat && tensor.dtype != target ? tensor.to(target) : tensor)];
+                    }
+                    foreach (var (key, tensor) in produced)
+                    {
+                        tensors.Add(new(key, tensor));
+                        tensorRecords.Add(new(key, tensor.shape, SafetensorsDType.NameOf(tensor.dtype), shardName));
+                        weightMap[key] = shardName;
+                        totalBytes += tensor.NumberOfElements * tensor.ElementSize;
+                    }
                 }
                 SafetensorsWriter.Save(Path.Combine(outputDirectory, shardName), tensors);
                 log?.Invoke($"wrote {shardName} ({tensors.Count} tensors)");
@@ -95,7 +132,8 @@ internal static class CheckpointConverter
         if (shards.Count > 1)
             new ShardIndex(weightMap, totalBytes).Write(Path.Combine(outputDirectory, CheckpointFormats.IndexFile));
 
-        WriteConfig(inputDirectory, outputDirectory, DTypes.TorchDtypeName(dtype.ToScalarType()));
+        WriteConfig(inputDirectory, outputDirectory, DTypes.TorchDtypeName(dtype.ToScalarType()),
+            quantize ? new BitsAndBytesConfig(DoubleQuant: true, DTypes.TorchDtypeName(dtype.ToScalarType())) : null);
         CopyCompanions(inputDirectory, outputDirectory);
         CheckTokenizer(outputDirectory);
 
@@ -103,6 +141,7 @@ internal static class CheckpointConverter
         {
             Source = Path.GetFullPath(inputDirectory),
             Dtype = dtype.ShortName(),
+            Quantization = ConfigNaming.EnumName(quantization),
             MaxShardBytes = maxShardBytes,
             Tensors = tensorRecords,
             Files = Directory.EnumerateFiles(outputDirectory)
@@ -116,23 +155,33 @@ internal static class CheckpointConverter
         return manifest;
     }
 
-    /// <summary>Groups tensors into shards by their size after conversion (see <see cref="ShardPlan.Group"/>).</summary>
-    internal static List<List<string>> PlanShards(IReadOnlyList<string> names, Func<string, SafetensorsEntry> entry, int targetElementSize, long maxShardBytes) =>
-        ShardPlan.Group(names, name =>
-        {
-            var e = entry(name);
-            var elements = e.Shape.Aggregate(1L, (a, b) => a * b);
-            var elementSize = e.Type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64
-                ? targetElementSize
-                : (int)(e.ByteLength / Math.Max(1, elements));
-            return elements * elementSize;
-        }, maxShardBytes);
+    // Stored bytes of an n-value weight in NF4 with double quantization: codes, 8-bit absmax, nested absmax, code books.
+    private static long Nf4Bytes(long[] shape)
+    {
+        var n = shape.Aggregate(1L, (a, b) => a * b);
+        var blocks = (n + Nf4Weight.DefaultBlocksize - 1) / Nf4Weight.DefaultBlocksize;
+        return (n + 1) / 2 + blocks + 4 * ((blocks + Nf4Weight.DefaultNestedBlocksize - 1) / Nf4Weight.DefaultNestedBlocksize) + 4 * (16 + 256) + 256;
+    }
 
-    /// <summary>Copies <c>config.json</c> with <c>torch_dtype</c> set to <paramref name="torchDtype"/> (for example <c>bfloat16</c>).</summary>
-    public static void WriteConfig(string inputDirectory, string outputDirectory, string torchDtype)
+    private static long ElementSize(IReadOnlyDictionary<string, (string File, SafetensorsEntry Entry)> located, string name, int targetSize)
+    {
+        var e = located[name].Entry;
+        var elements = Math.Max(1, e.Shape.Aggregate(1L, (a, b) => a * b));
+        return e.Type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64 || ModelQuantizer.IsQuantized(name)
+            ? targetSize
+            : e.ByteLength / elements;
+    }
+
+    /// <summary>
+    /// Copies <c>config.json</c> with <c>torch_dtype</c> set to <paramref name="torchDtype"/> (for example <c>bfloat16</c>)
+    /// and <c>quantization_config</c> set to <paramref name="quantization"/> or removed when that is null (a full-precision output).
+    /// </summary>
+    public static void WriteConfig(string inputDirectory, string outputDirectory, string torchDtype, BitsAndBytesConfig? quantization = null)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(inputDirectory, "config.json")))!.AsObject();
         json["torch_dtype"] = torchDtype;
+        json.Remove(BitsAndBytesConfig.Key);
+        if (quantization is not null) json[BitsAndBytesConfig.Key] = quantization.ToJson();
         AtomicFile.WriteAllText(Path.Combine(outputDirectory, "config.json"),
             json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }

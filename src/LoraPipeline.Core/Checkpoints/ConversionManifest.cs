@@ -9,6 +9,9 @@ internal sealed class ConversionManifest
     /// <summary>Target dtype name (bf16 or f32).</summary>
     public required string Dtype { get; init; }
 
+    /// <summary>Quantization of the decoder's linear weights (<c>none</c> or <c>nf4</c>).</summary>
+    public string Quantization { get; init; } = "none";
+
     /// <summary>Largest shard in bytes.</summary>
     public required long MaxShardBytes { get; init; }
 

@@ -14,7 +14,7 @@ internal sealed class ConvertStage : IStage
     public IReadOnlyList<string> Upstream => ["download"];
 
     /// <inheritdoc />
-    public object ConfigSection(PipelineConfig config) => new { config.Model.Dtype, config.Model.MaxShardSize };
+    public object ConfigSection(PipelineConfig config) => new { config.Model.Dtype, config.Model.MaxShardSize, config.Model.Quantization };
 
     /// <inheritdoc />
     public void CheckConfig(PipelineConfig config) => MaxShardBytes(config);
@@ -39,7 +39,7 @@ internal sealed class ConvertStage : IStage
         try
         {
             CheckpointConverter.Convert(input, context.OutputDirectory, context.Config.Model.Dtype, maxShard,
-                line => context.Console.WriteLine($"convert: {line}"), cancellationToken);
+                line => context.Console.WriteLine($"convert: {line}"), cancellationToken, context.Config.Model.Quantization);
         }
         catch (CheckpointException e)
         {

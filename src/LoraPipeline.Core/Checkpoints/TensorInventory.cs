@@ -44,6 +44,27 @@ internal static class TensorInventory
         return shapes;
     }
 
+    /// <summary>
+    /// Names and shapes as stored: <see cref="Expected"/>, except that a 4-bit checkpoint (<see cref="ModelConfig.Quantization"/>)
+    /// stores each decoder projection weight of n values packed as uint8 [ceil(n/2), 1] (its quant-state companions
+    /// are checked when the weight is read).
+    /// </summary>
+    public static IReadOnlyDictionary<string, long[]> Stored(ModelConfig config)
+    {
+        var expected = Expected(config);
+        if (config.Quantization is null) return expected;
+        return expected.ToDictionary(p => p.Key, p => Modeling.ModelQuantizer.IsQuantized(p.Key)
+            ? [(p.Value.Aggregate(1L, (a, b) => a * b) + 1) / 2, 1L]
+            : p.Value);
+    }
+
+    // A companion such as 'model.layers.0.mlp.up_proj.weight.absmax' belongs to a quantized weight name.
+    private static bool IsQuantizedWeight(string companion)
+    {
+        var at = companion.LastIndexOf(".weight.", StringComparison.Ordinal);
+        return at > 0 && Modeling.ModelQuantizer.IsQuantized(companion[..(at + ".weight".Length)]);
+    }
+
     /// <summary>Tensors that checkpoints may carry but the network does not use (rotary caches of old exports).</summary>
     public static bool IsIgnorable(string name) => name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal);
 
@@ -55,7 +76,7 @@ internal static class TensorInventory
     public static void Check(ModelConfig config, IReadOnlyDictionary<string, long[]> actual, string source, Func<string, string>? fileOf = null)
     {
         string In(string name) => fileOf is null ? "" : $" in {fileOf(name)}";
-        var expected = Expected(config);
+        var expected = Stored(config);
         var problems = new List<string>();
         foreach (var (name, shape) in expected)
         {
@@ -70,6 +91,7 @@ internal static class TensorInventory
         foreach (var name in actual.Keys.Order(StringComparer.Ordinal))
         {
             if (expected.ContainsKey(name) || IsIgnorable(name)) continue;
+            if (config.Quantization is not null && Quantization.Nf4Serialization.IsCompanion(name) && IsQuantizedWeight(name)) continue;
             if (name == "lm_head.weight" && config.TieWordEmbeddings) continue;
             problems.Add($"unexpected tensor '{name}' [{string.Join(", ", actual[name])}]{In(name)}");
         }

@@ -9,6 +9,15 @@ internal enum DType
     F32,
 }
 
+/// <summary>How Convert stores the decoder's linear weights.</summary>
+internal enum WeightQuantization
+{
+    /// <summary>In the model dtype (a 4-bit input is dequantized).</summary>
+    None,
+    /// <summary>4-bit NF4 with double quantization, bitsandbytes' layout (QLoRA's base).</summary>
+    Nf4,
+}
+
 /// <summary>The compute dtype of training, evaluation and benchmarks.</summary>
 internal enum ComputePrecision
 {

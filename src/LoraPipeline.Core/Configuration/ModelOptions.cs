@@ -17,6 +17,10 @@ internal sealed class ModelOptions
     [Description("dtype of the converted base weights: bf16 or f32")]
     public DType Dtype { get; set; } = DType.Bf16;
 
+    /// <summary>4-bit storage of the decoder's linear weights; <c>nf4</c> makes training QLoRA.</summary>
+    [Description("none, or nf4: store the decoder's linear weights 4-bit (bitsandbytes NF4, double-quantized) and train QLoRA")]
+    public WeightQuantization Quantization { get; set; } = WeightQuantization.None;
+
     /// <summary>Largest shard written by Convert, such as <c>2GB</c> or <c>500MB</c>.</summary>
     [Description("largest converted shard, e.g. 2GB or 500MB")]
     public string MaxShardSize { get; set; } = "2GB";

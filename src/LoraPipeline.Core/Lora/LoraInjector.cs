@@ -54,9 +54,9 @@ internal static class LoraInjector
         foreach (var site in sites)
         {
             var current = site.Host.GetProjection(site.ShortName);
-            if (current is not Linear linear)
-                throw new LoraException($"{site.Path} is a {current.GetType().Name}, not a linear projection; LoRA wraps linear layers only");
-            var layer = new LoraLinear(linear, settings, LoraSeeds.For(seed, site.Path, "init"), LoraSeeds.For(seed, site.Path, "dropout"));
+            if (current is not (Linear or Quantization.Nf4Linear))
+                throw new LoraException($"{site.Path} is a {current.GetType().Name}, not a linear projection; LoRA wraps linear layers (full precision or NF4) only");
+            var layer = new LoraLinear(current, settings, LoraSeeds.For(seed, site.Path, "init"), LoraSeeds.For(seed, site.Path, "dropout"));
             layer.train(model.training); // a new module starts in training mode; follow the model's mode instead
             site.Host.SetProjection(site.ShortName, layer);
             layers.Add((site, layer));

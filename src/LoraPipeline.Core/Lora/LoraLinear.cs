@@ -1,3 +1,4 @@
+using LoraPipeline.Quantization;
 using LoraPipeline.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -11,11 +12,12 @@ namespace LoraPipeline.Lora;
 /// runs in float32 and its result is cast back to the base output dtype). A starts Kaiming-uniform (a = √5, bound
 /// 1/√in, from a seeded generator) and B at zero, so a fresh layer computes exactly the base projection. Dropout is
 /// applied only in training mode, from its own seeded generator. <see cref="Merge"/> folds the update into the base
-/// weight; <see cref="Unmerge"/> takes it out again.
+/// weight; <see cref="Unmerge"/> takes it out again. The base is an <c>nn.Linear</c> or, for QLoRA, an
+/// <see cref="Nf4Linear"/> whose 4-bit weight is never merged into (that would re-quantize it).
 /// </summary>
 internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IReplayableRandomness
 {
-    private readonly Linear _base;
+    private readonly nn.Module<Tensor, Tensor> _base;
     private readonly Parameter _loraA;
     private readonly Parameter _loraB;
     private readonly Generator _dropoutGenerator;
@@ -26,18 +28,15 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IReplayableRandomn
     /// rank-<see cref="LoraSettings.Rank"/> adapter. <paramref name="initSeed"/> seeds A's Kaiming-uniform draw (on
     /// the CPU, so it is the same on every device); <paramref name="dropoutSeed"/> seeds the dropout masks.
     /// </summary>
-    public LoraLinear(Linear baseLayer, LoraSettings settings, ulong initSeed, ulong dropoutSeed) : base("lora_linear")
+    public LoraLinear(nn.Module<Tensor, Tensor> baseLayer, LoraSettings settings, ulong initSeed, ulong dropoutSeed) : base("lora_linear")
     {
         ArgumentNullException.ThrowIfNull(baseLayer);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        var weight = baseLayer.weight ?? throw new ArgumentException("the base projection has no weight", nameof(baseLayer));
         _base = baseLayer;
         Settings = settings;
-        OutFeatures = weight.shape[0];
-        InFeatures = weight.shape[1];
+        (OutFeatures, InFeatures, var device) = Describe(baseLayer);
         foreach (var parameter in baseLayer.parameters()) parameter.requires_grad = false;
-        var device = weight.device;
         using (no_grad())
         {
             using var initGenerator = new Generator(initSeed, CPU);
@@ -65,7 +64,19 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IReplayableRandomn
     public long OutFeatures { get; }
 
     /// <summary>The wrapped projection (frozen; holds the merged weight while <see cref="IsMerged"/>).</summary>
-    public Linear BaseLayer => _base;
+    public nn.Module<Tensor, Tensor> BaseLayer => _base;
+
+    /// <summary>The full-precision base weight [out, in]; throws for a 4-bit base, which has none.</summary>
+    public Tensor BaseWeight => _base is Linear linear ? linear.weight!
+        : throw new LoraException("the base projection is 4-bit (NF4): dequantize the model to read or merge its weights");
+
+    /// <summary>(out features, in features, device) of a projection LoRA can wrap; throws for any other module.</summary>
+    public static (long Out, long In, Device Device) Describe(nn.Module<Tensor, Tensor> projection) => projection switch
+    {
+        Linear { weight: { } w } => (w.shape[0], w.shape[1], w.device),
+        Nf4Linear q => (q.OutFeatures, q.InFeatures, q.Weight.Packed.device),
+        _ => throw new LoraException($"a {projection.GetType().Name} is not a linear projection; LoRA wraps linear layers (full precision or NF4) only"),
+    };
 
     /// <summary>A [r, in], float32, trainable.</summary>
     public Parameter LoraA => _loraA;
@@ -153,7 +164,7 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IReplayableRandomn
     /// Releases the adapter's own tensors and returns the base projection (unregistered from this layer), keeping
     /// whatever its weight holds (merged or not). The layer is unusable afterwards.
     /// </summary>
-    internal Linear Detach()
+    internal nn.Module<Tensor, Tensor> Detach()
     {
         ThrowIfDetached();
         _detached = true;
@@ -168,7 +179,7 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IReplayableRandomn
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var weight = _base.weight!;
+        var weight = BaseWeight;
         var delta = _loraB.matmul(_loraA) * Scale;
         var updated = (weight.to(ScalarType.Float32) + sign * delta).to(weight.dtype);
         weight.copy_(updated);

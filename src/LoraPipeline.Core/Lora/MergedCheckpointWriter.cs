@@ -9,7 +9,8 @@ namespace LoraPipeline.Lora;
 /// <summary>
 /// Bakes a PEFT adapter into its base model and writes a plain Hugging Face checkpoint: <c>config.json</c> (with
 /// <c>torch_dtype</c>), <c>model.safetensors</c> or shards plus <c>model.safetensors.index.json</c> under the
-/// standard tensor names (no LoRA keys), and the base folder's tokenizer files.
+/// standard tensor names (no LoRA keys), and the base folder's tokenizer files. A 4-bit (NF4) base is dequantized
+/// and merged in full precision; its <c>quantization_config</c> is dropped.
 /// </summary>
 internal static class MergedCheckpointWriter
 {
@@ -36,6 +37,10 @@ internal static class MergedCheckpointWriter
             throw new ArgumentException($"merged dtype must be float32, bfloat16 or float16, not {target}", nameof(dtype));
         using var contents = PeftAdapter.Load(adapterDirectory);
         using var model = LlamaForCausalLM.Load(modelDirectory, target, CPU);
+        // A 4-bit base is dequantized first and merged in full precision; the output is never re-quantized.
+        var dequantized = ModelQuantizer.Dequantize(model, target);
+        if (dequantized > 0)
+            log?.Invoke($"dequantized {dequantized} NF4 projections to {DTypes.TorchDtypeName(target)}; the merged model is full precision (not re-quantized)");
         var adapter = PeftAdapter.Apply(model, contents);
         log?.Invoke($"applied {adapter.ModulePaths.Count} LoRA modules (r={adapter.Settings.Rank}, scale={adapter.Settings.Scale:G6})");
         adapter.MergeAndRemove();

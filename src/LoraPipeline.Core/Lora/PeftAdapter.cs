@@ -131,13 +131,8 @@ internal static class PeftAdapter
                 problems.Add($"module '{module.ModulePath}' does not exist in this model (modules are named like {sites.Keys.FirstOrDefault() ?? "(none)"})");
                 continue;
             }
-            var weight = site.Host.GetProjection(site.ShortName) switch
-            {
-                TorchSharp.Modules.Linear linear => linear.weight!,
-                LoraLinear lora => lora.BaseLayer.weight!,
-                var other => throw new LoraException($"{site.Path} is a {other.GetType().Name}, not a linear projection"),
-            };
-            long outFeatures = weight.shape[0], inFeatures = weight.shape[1];
+            var projection = site.Host.GetProjection(site.ShortName);
+            var (outFeatures, inFeatures, _) = LoraLinear.Describe(projection is LoraLinear lora ? lora.BaseLayer : projection);
             if (module.LoraA.shape[1] != inFeatures)
                 problems.Add($"'{PeftKeys.LoraA(module.ModulePath)}' is {Shape(module.LoraA.shape)} but the model's {site.ShortName} takes {inFeatures} inputs (expected [{contents.Config.R}, {inFeatures}])");
             if (module.LoraB.shape[0] != outFeatures)

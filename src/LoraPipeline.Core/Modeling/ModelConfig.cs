@@ -61,6 +61,8 @@ internal sealed record ModelConfig
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
     /// <summary>Stored dtype (<c>torch_dtype</c>), informative.</summary>
     public string? TorchDtype { get; init; }
+    /// <summary>The 4-bit quantization of the stored checkpoint (<c>quantization_config</c>), or null when unquantized.</summary>
+    public Quantization.BitsAndBytesConfig? Quantization { get; init; }
     /// <summary>The raw JSON, for writing a converted or merged checkpoint back unchanged.</summary>
     public JsonObject Raw { get; init; } = new();
 
@@ -138,6 +140,7 @@ internal sealed record ModelConfig
             BosTokenId = reader.OptionalInt("bos_token_id"),
             EosTokenIds = reader.IntOrList("eos_token_id"),
             TorchDtype = reader.OptionalString("torch_dtype"),
+            Quantization = LoraPipeline.Quantization.BitsAndBytesConfig.Read(json, source),
             Raw = (JsonObject)json.DeepClone(),
         };
     }

@@ -28,17 +28,41 @@ internal static class ModelLoader
         var stored = StoredTensors(modelDirectory);
         Check(modelDirectory, config, expected, stored);
         var targets = model.named_modules().ToDictionary(m => m.name, m => m.module);
+        var quantized = config.Quantization is not null;
         using (no_grad())
         {
-            foreach (var group in stored.Where(s => expected.ContainsKey(s.Key)).GroupBy(s => s.Value.File))
+            foreach (var group in stored.Where(s => expected.ContainsKey(s.Key) && !(quantized && ModelQuantizer.IsQuantized(s.Key))).GroupBy(s => s.Value.File))
             {
                 using var reader = SafetensorsFile.Open(group.Key);
                 foreach (var (name, _) in group)
                     Install(targets, name, reader.Read(name, computeDtype, device));
             }
+            if (quantized) InstallQuantized(model, stored, device);
         }
         model.TieWeights();
         return model;
+    }
+
+    // Each 4-bit projection is read with its quant-state companions (which may sit in any shard) and replaces the
+    // placeholder linear layer; the codes stay 4-bit on the device.
+    private static void InstallQuantized(LlamaForCausalLM model, IReadOnlyDictionary<string, StoredTensor> stored, Device device)
+    {
+        var readers = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
+        try
+        {
+            Tensor? Read(string name)
+            {
+                if (!stored.TryGetValue(name, out var entry)) return null;
+                if (!readers.TryGetValue(entry.File, out var reader)) readers[entry.File] = reader = SafetensorsFile.Open(entry.File);
+                return reader.Read(name, null, device);
+            }
+            foreach (var name in stored.Keys.Where(ModelQuantizer.IsQuantized).Order(StringComparer.Ordinal))
+                ModelQuantizer.Install(model, name, Quantization.Nf4Serialization.Read(name, Read, stored[name].File));
+        }
+        finally
+        {
+            foreach (var reader in readers.Values) reader.Dispose();
+        }
     }
 
     /// <summary>Parameter name → shape the network expects (a tied <c>lm_head.weight</c> is not expected).</summary>

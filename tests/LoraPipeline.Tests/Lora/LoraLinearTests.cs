@@ -65,10 +65,10 @@ public class LoraLinearTests
 
         layer.Merge();
         var merged = Golden.Matrix(expectedCase.GetProperty("merged_weight"));
-        Assert.That((layer.BaseLayer.weight! - merged).abs().max().item<float>(), Is.LessThanOrEqualTo(1e-6));
+        Assert.That((layer.BaseWeight - merged).abs().max().item<float>(), Is.LessThanOrEqualTo(1e-6));
         Assert.That((layer.call(golden.Matrix("x")) - expected).abs().max().item<float>(), Is.LessThanOrEqualTo(1e-5));
         layer.Unmerge();
-        Assert.That((layer.BaseLayer.weight! - golden.Matrix("weight")).abs().max().item<float>(), Is.LessThanOrEqualTo(1e-6));
+        Assert.That((layer.BaseWeight - golden.Matrix("weight")).abs().max().item<float>(), Is.LessThanOrEqualTo(1e-6));
     }
 
     [Test]
@@ -124,7 +124,7 @@ public class LoraLinearTests
         // bf16 base weights and input: about 3 significant digits.
         Assert.That((y.to(ScalarType.Float32) - expected).abs().max().item<float>(), Is.LessThanOrEqualTo(0.05));
         layer.Merge();
-        Assert.That(layer.BaseLayer.weight!.dtype, Is.EqualTo(ScalarType.BFloat16));
+        Assert.That(layer.BaseWeight.dtype, Is.EqualTo(ScalarType.BFloat16));
     }
 
     [Test]

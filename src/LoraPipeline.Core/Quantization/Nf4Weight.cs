@@ -1,0 +1,149 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Quantization;
+
+/// <summary>
+/// A weight matrix in bitsandbytes' NF4 layout (what <c>bnb.nn.Params4bit</c> holds and transformers saves):
+/// the values in blocks of <see cref="Blocksize"/> (64 by default), each block scaled by its absmax and mapped to the
+/// nearest of NF4's sixteen codes, two codes per byte (first value in the high nibble), as a uint8 tensor
+/// [ceil(n/2), 1]. With double quantization the float32 absmax values lose their mean (<see cref="NestedOffset"/>)
+/// and are quantized again, 8-bit against the dynamic map in blocks of <see cref="NestedBlocksize"/> (256).
+/// Dequantized values are <c>quant_map[code] · absmax</c> in float32, cast to the requested dtype (bitsandbytes'
+/// kernels do the same). Owns its tensors.
+/// </summary>
+internal sealed class Nf4Weight : IDisposable
+{
+    /// <summary>bitsandbytes' default 4-bit block size (<c>Params4bit</c>, transformers' <c>BitsAndBytesConfig</c>).</summary>
+    public const int DefaultBlocksize = 64;
+
+    /// <summary>Block size of the double quantization of absmax values (fixed in bitsandbytes' <c>quantize_4bit</c>).</summary>
+    public const int DefaultNestedBlocksize = 256;
+
+    /// <summary>The block sizes bitsandbytes accepts for 4-bit quantization.</summary>
+    public static IReadOnlyList<int> ValidBlocksizes { get; } = [32, 64, 128, 256, 512, 1024, 2048, 4096];
+
+    /// <summary>Creates a weight from its parts (checked by <see cref="Nf4Serialization"/> when read from a file).</summary>
+    public Nf4Weight(Tensor packed, Tensor absmax, Tensor quantMap, int blocksize, long[] shape, string dtype,
+        Tensor? nestedAbsmax = null, Tensor? nestedQuantMap = null, int nestedBlocksize = DefaultNestedBlocksize, float nestedOffset = 0)
+    {
+        Packed = packed;
+        Absmax = absmax;
+        QuantMap = quantMap;
+        Blocksize = blocksize;
+        Shape = shape;
+        Dtype = dtype;
+        NestedAbsmax = nestedAbsmax;
+        NestedQuantMap = nestedQuantMap;
+        NestedBlocksize = nestedBlocksize;
+        NestedOffset = nestedOffset;
+    }
+
+    /// <summary>Two 4-bit codes per byte, uint8 [ceil(n/2), 1] (the tensor saved as <c>weight</c>).</summary>
+    public Tensor Packed { get; }
+
+    /// <summary>Per-block absmax: uint8 indices into <see cref="NestedQuantMap"/> when double-quantized, else float32.</summary>
+    public Tensor Absmax { get; }
+
+    /// <summary>The 4-bit code book, float32 [16] (NF4).</summary>
+    public Tensor QuantMap { get; }
+
+    /// <summary>Values per 4-bit block.</summary>
+    public int Blocksize { get; }
+
+    /// <summary>Shape of the original weight ([out, in] for a projection).</summary>
+    public long[] Shape { get; }
+
+    /// <summary>The original weight's dtype name (<c>bfloat16</c>, <c>float16</c>, <c>float32</c>), stored in the quant state.</summary>
+    public string Dtype { get; }
+
+    /// <summary>float32 absmax of each 256-block of <see cref="Absmax"/> (double quantization), or null.</summary>
+    public Tensor? NestedAbsmax { get; }
+
+    /// <summary>The 8-bit dynamic code book [256] for <see cref="Absmax"/> (double quantization), or null.</summary>
+    public Tensor? NestedQuantMap { get; }
+
+    /// <summary>Values per block of the double quantization.</summary>
+    public int NestedBlocksize { get; }
+
+    /// <summary>The mean absmax, subtracted before the double quantization and added back after it.</summary>
+    public float NestedOffset { get; }
+
+    /// <summary>Whether the absmax values are themselves quantized.</summary>
+    public bool IsDoubleQuantized => NestedAbsmax is not null;
+
+    /// <summary>Elements of the original weight.</summary>
+    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
+
+    /// <summary>Bytes this weight holds in memory: packed codes, absmax, code books.</summary>
+    public long StorageBytes =>
+        new[] { Packed, Absmax, QuantMap, NestedAbsmax, NestedQuantMap }.Sum(t => t is null ? 0 : t.NumberOfElements * t.ElementSize);
+
+    /// <summary>
+    /// Quantizes <paramref name="weight"/> (any float dtype, any device) with the NF4 code book; the result lives on
+    /// the weight's device and records its dtype. <paramref name="doubleQuantize"/> is transformers'
+    /// <c>bnb_4bit_use_double_quant</c>.
+    /// </summary>
+    public static Nf4Weight Quantize(Tensor weight, int blocksize = DefaultBlocksize, bool doubleQuantize = true)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (!ValidBlocksizes.Contains(blocksize))
+            throw new ArgumentOutOfRangeException(nameof(blocksize), blocksize, $"blocksize must be one of {string.Join(", ", ValidBlocksizes)}");
+        var dtypeName = Torch.DTypes.TorchDtypeName(weight.dtype);
+        using var scope = NewDisposeScope();
+        var device = weight.device;
+        var code = QuantCodes.Nf4(device);
+        var (indices, absmax) = BlockwiseCodec.Quantize(weight, code, blocksize);
+        if (indices.shape[0] % 2 == 1) indices = nn.functional.pad(indices, [0, 1]);
+        var codes = indices.to(ScalarType.Byte);
+        var packed = codes.slice(0, 0, codes.shape[0], 2).bitwise_left_shift(4)
+            .bitwise_or(codes.slice(0, 1, codes.shape[0], 2)).unsqueeze(1);
+        if (!doubleQuantize)
+            return Owned(new Nf4Weight(packed, absmax, code, blocksize, weight.shape, dtypeName));
+        var offset = absmax.mean();
+        var dynamic = QuantCodes.DynamicMap(device);
+        var (nestedIndices, nestedAbsmax) = BlockwiseCodec.Quantize(absmax - offset, dynamic, DefaultNestedBlocksize);
+        return Owned(new Nf4Weight(packed, nestedIndices.to(ScalarType.Byte), code, blocksize, weight.shape, dtypeName,
+            nestedAbsmax, dynamic, DefaultNestedBlocksize, offset.item<float>()));
+    }
+
+    /// <summary>The float32 absmax of every 4-bit block (reconstructed from the double quantization when present).</summary>
+    public Tensor BlockAbsmax()
+    {
+        if (!IsDoubleQuantized) return Absmax.to(ScalarType.Float32, copy: true);
+        using var scope = NewDisposeScope();
+        var values = BlockwiseCodec.Dequantize(Absmax, NestedAbsmax!, NestedQuantMap!, NestedBlocksize) + NestedOffset;
+        return values.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The dequantized weight in <paramref name="dtype"/>, shaped <see cref="Shape"/>, on the weight's device.</summary>
+    public Tensor Dequantize(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var bytes = Packed.reshape(-1);
+        var codes = stack([bytes.bitwise_right_shift(4), bytes.bitwise_and(0x0F)], 1).reshape(-1).narrow(0, 0, ElementCount);
+        var values = BlockwiseCodec.Dequantize(codes, BlockAbsmax(), QuantMap, Blocksize);
+        return values.reshape(Shape).to(dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A copy of this weight on <paramref name="device"/>.</summary>
+    public Nf4Weight To(Device device) => new(Packed.to(device), Absmax.to(device), QuantMap.to(device), Blocksize, Shape, Dtype,
+        NestedAbsmax?.to(device), NestedQuantMap?.to(device), NestedBlocksize, NestedOffset);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Packed.Dispose();
+        Absmax.Dispose();
+        QuantMap.Dispose();
+        NestedAbsmax?.Dispose();
+        NestedQuantMap?.Dispose();
+    }
+
+    private static Nf4Weight Owned(Nf4Weight weight)
+    {
+        foreach (var t in new[] { weight.Packed, weight.Absmax, weight.QuantMap, weight.NestedAbsmax, weight.NestedQuantMap })
+            t?.MoveToOuterDisposeScope();
+        return weight;
+    }
+}
