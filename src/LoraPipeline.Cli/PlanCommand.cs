@@ -31,11 +31,12 @@ internal sealed class PlanCommand : IStandaloneForm
     private readonly Option<bool> _packing = new("--packing") { Description = "standalone: packed rows (attention within each example, no mask)" };
     private readonly Option<int?> _lossChunk = new("--loss-chunk-tokens") { Description = "standalone: label positions per LM-head chunk, 0 = one piece (default train.loss_chunk_tokens)" };
     private readonly Option<int?> _answerTokens = new("--answer-tokens") { Description = "standalone: chunked loss, logits only for N answer tokens per sequence (default: every token)" };
+    private readonly Option<string> _quantize = new("--quantize") { Description = "standalone: none, or nf4 (QLoRA: 4-bit decoder projections)", DefaultValueFactory = _ => "none" };
     private readonly Option<string?> _json = new("--json") { Description = "standalone: also write the plan as JSON to this file" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _model, _seqLen, _microBatch, _loraR, _dtype, _checkpointing, _packing, _lossChunk, _answerTokens, _json })
+        foreach (var option in new Option[] { _model, _seqLen, _microBatch, _loraR, _dtype, _checkpointing, _packing, _lossChunk, _answerTokens, _quantize, _json })
             command.Options.Add(option);
     }
 
@@ -59,6 +60,8 @@ internal sealed class PlanCommand : IStandaloneForm
                 Packing = parse.GetValue(_packing),
                 LossChunkTokens = parse.GetValue(_lossChunk) is { } chunk ? NonNegative(chunk, "--loss-chunk-tokens") : defaults.Train.LossChunkTokens,
                 LossTokens = parse.GetValue(_answerTokens) is { } n ? Positive(n, "--answer-tokens") : null,
+                Quantization = ConfigNaming.ParseEnum(typeof(WeightQuantization), parse.GetValue(_quantize)!) as WeightQuantization?
+                    ?? throw new FormatException($"--quantize: '{parse.GetValue(_quantize)}' is not one of {ConfigNaming.EnumNames<WeightQuantization>()}"),
             };
         }
         catch (FormatException e)

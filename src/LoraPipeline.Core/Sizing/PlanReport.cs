@@ -1,3 +1,4 @@
+using LoraPipeline.Configuration;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -71,6 +72,7 @@ internal static class PlanReport
         t.AdapterGradientBytes,
         t.OptimizerStateBytes,
         t.ActivationBytes,
+        t.DequantizationBytes,
         t.TensorBytes,
         OneGpuBytes = t.PerGpuBytes(1),
     };
@@ -93,11 +95,13 @@ internal static class PlanReport
         var modes = plan.TrainingByCheckpointing;
         b.AppendLine("| part | " + string.Join(" | ", modes.Select(m => $"recompute {MemoryText.Mode(m.Checkpointing)}")) + " |");
         b.AppendLine("| --- |" + string.Concat(modes.Select(_ => " ---: |")));
-        Row(b, $"frozen weights ({i.Dtype.ToString().ToLowerInvariant()})", modes.Select(m => m.FrozenWeightBytes));
+        var dtype = i.Dtype.ToString().ToLowerInvariant();
+        Row(b, i.Quantization == WeightQuantization.Nf4 ? $"frozen weights (nf4 projections, rest {dtype})" : $"frozen weights ({dtype})", modes.Select(m => m.FrozenWeightBytes));
         Row(b, $"adapter weights (f32, {MemoryText.Parameters(modes[0].AdapterParameters)})", modes.Select(m => m.AdapterWeightBytes));
         Row(b, "adapter gradients (f32)", modes.Select(m => m.AdapterGradientBytes));
         Row(b, "AdamW moments (f32)", modes.Select(m => m.OptimizerStateBytes));
         Row(b, "activations", modes.Select(m => m.ActivationBytes));
+        if (i.Quantization == WeightQuantization.Nf4) Row(b, "dequantized projection (one at a time)", modes.Select(m => m.DequantizationBytes));
         Row(b, "one GPU incl. 1 GiB constant + 10 % workspace", modes.Select(m => m.PerGpuBytes(1)));
         b.AppendLine();
         b.AppendLine("## Serving");
@@ -119,7 +123,12 @@ internal static class PlanReport
         b.AppendLine();
         b.AppendLine("Activations are counted tensor by tensor (see `Sizing/ActivationModel.cs`); tensor parallelism splits " +
                      "weights, adapter state, activations (sequence parallel) and KV cache evenly, each GPU paying the 1 GiB constant. " +
-                     "\"this machine's RAM\" uses a 0.5 GiB process constant and no tensor parallelism.");
+                     "\"this machine's RAM\" uses a 0.5 GiB process constant and no tensor parallelism." +
+                     (i.Quantization == WeightQuantization.Nf4
+                         ? $" QLoRA: decoder projections stored NF4 with double quantization at {QuantizedWeights.BytesPerParameter:0.0000} bytes per parameter " +
+                           "(bitsandbytes' layout: 4-bit codes, 8-bit absmax per 64 values, float32 per 256 absmax), embeddings, norms and LM head in the compute dtype, " +
+                           "each projection dequantized when used and freed after it (forward and backward); serving is estimated for the full-precision merged model."
+                         : ""));
         return b.ToString();
     }
 

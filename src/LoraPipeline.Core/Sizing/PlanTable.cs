@@ -11,7 +11,8 @@ internal static class PlanTable
         var t = plan.Training;
         console.WriteLine(
             $"{plan.Model}: {MemoryText.Parameters(t.FrozenParameters)} parameters, adapters {MemoryText.Parameters(t.AdapterParameters)}; " +
-            $"training tensors {MemoryText.Bytes(t.TensorBytes)} (weights {MemoryText.Bytes(t.FrozenWeightBytes)}, adapter state " +
+            $"training tensors {MemoryText.Bytes(t.TensorBytes)} (weights {MemoryText.Bytes(t.FrozenWeightBytes)}" +
+            (plan.Inputs.Quantization == Configuration.WeightQuantization.Nf4 ? $" with NF4 projections, one dequantized at a time {MemoryText.Bytes(t.DequantizationBytes)}" : "") + ", adapter state " +
             $"{MemoryText.Bytes(t.AdapterWeightBytes + t.AdapterGradientBytes + t.OptimizerStateBytes)}, activations {MemoryText.Bytes(t.ActivationBytes)}" +
             $" with recomputation {MemoryText.Mode(t.Checkpointing)}; by recomputation " +
             string.Join(", ", plan.TrainingByCheckpointing.Select(m => $"{MemoryText.Mode(m.Checkpointing)} {MemoryText.Bytes(m.ActivationBytes)}")) + ")");

@@ -23,6 +23,9 @@ internal sealed record SizingInputs
     /// <summary>Dtype of the frozen weights and of activations (<c>train.precision</c>); adapters are always float32.</summary>
     public required DType Dtype { get; init; }
 
+    /// <summary>How the frozen decoder weights are stored (<c>model.quantization</c>): <c>nf4</c> is QLoRA's 4-bit base.</summary>
+    public WeightQuantization Quantization { get; init; }
+
     /// <summary>What the backward pass recomputes (<c>train.activation_checkpointing</c>).</summary>
     public ActivationCheckpointing Checkpointing { get; init; }
 
@@ -58,6 +61,7 @@ internal sealed record SizingInputs
         AdapterDropout = config.Lora.Dropout > 0,
         Dtype = config.Train.Precision == ComputePrecision.F32 ? DType.F32 : DType.Bf16, // plans are for accelerators, where auto is bf16
         Checkpointing = config.Train.ActivationCheckpointing,
+        Quantization = config.Model.Quantization,
         Packing = config.Data.Packing,
         LossChunkTokens = config.Train.LossChunkTokens,
     };

@@ -6,13 +6,14 @@ namespace LoraPipeline.Sizing;
 
 /// <summary>Memory of one LoRA training replica, by part (bytes), before framework overhead.</summary>
 /// <param name="FrozenParameters">Parameters of the base model.</param>
-/// <param name="FrozenWeightBytes">Frozen weights in the training dtype.</param>
+/// <param name="FrozenWeightBytes">Frozen weights in the training dtype, or 4-bit decoder projections plus the rest in that dtype (QLoRA).</param>
 /// <param name="AdapterParameters">LoRA parameters: layers × Σ r·(in + out) over the adapted projections.</param>
 /// <param name="AdapterWeightBytes">Adapter weights in float32 (4 bytes each).</param>
 /// <param name="AdapterGradientBytes">Their float32 gradients.</param>
 /// <param name="OptimizerStateBytes">AdamW's two float32 moments.</param>
 /// <param name="ActivationBytes">Activations kept for backward (see <see cref="ActivationModel"/>).</param>
 /// <param name="Checkpointing">What the backward pass recomputes.</param>
+/// <param name="DequantizationBytes">QLoRA: the largest projection dequantized at once, with its transient buffers (0 for a full-precision base).</param>
 internal sealed record TrainingEstimate(
     long FrozenParameters,
     long FrozenWeightBytes,
@@ -21,10 +22,11 @@ internal sealed record TrainingEstimate(
     long AdapterGradientBytes,
     long OptimizerStateBytes,
     long ActivationBytes,
-    ActivationCheckpointing Checkpointing)
+    ActivationCheckpointing Checkpointing,
+    long DequantizationBytes = 0)
 {
     /// <summary>All tensors of one replica.</summary>
-    public long TensorBytes => FrozenWeightBytes + AdapterWeightBytes + AdapterGradientBytes + OptimizerStateBytes + ActivationBytes;
+    public long TensorBytes => FrozenWeightBytes + AdapterWeightBytes + AdapterGradientBytes + OptimizerStateBytes + ActivationBytes + DequantizationBytes;
 
     /// <summary>Bytes on each of <paramref name="tensorParallel"/> GPUs: tensors split evenly (weights, adapter state,
     /// and activations, assuming sequence parallelism), plus workspace and the per-GPU constant.</summary>
@@ -36,15 +38,17 @@ internal sealed record TrainingEstimate(
     {
         var parameters = config.ParameterCount();
         var adapters = AdapterShapes.ParameterCount(config, inputs.TargetModules, inputs.LoraR);
+        var quantized = inputs.Quantization == WeightQuantization.Nf4;
         return new TrainingEstimate(
             parameters,
-            parameters * inputs.ElementBytes,
+            quantized ? QuantizedWeights.FrozenBytes(config, inputs.ElementBytes) : parameters * inputs.ElementBytes,
             adapters,
             4 * adapters,
             4 * adapters,
             8 * adapters,
             ActivationModel.TrainingBytes(config, inputs),
-            inputs.Checkpointing);
+            inputs.Checkpointing,
+            quantized ? QuantizedWeights.DequantizeWorkspace(config, inputs.ElementBytes) : 0);
     }
 
     /// <summary>

@@ -85,6 +85,35 @@ public class TrainStageTests
     }
 
     [Test]
+    public void QloraOnAnNf4BaseLowersValidationLossLikeTheBf16BaseAndIsReproducible()
+    {
+        string[] nf4 = ["--set", "model.quantization=nf4"];
+        string Run(string name)
+        {
+            var artifacts = Fresh(name);
+            foreach (var stage in new[] { "convert", "prepare", "train" })
+            {
+                var result = LoraProcess.Run(RepositoryPaths.Root, null, Args(stage, artifacts, nf4));
+                Assert.That(result.ExitCode, Is.EqualTo(0), $"{stage}: {result.Output}");
+            }
+            return artifacts;
+        }
+        var qlora = Run("qlora");
+        Assert.That(File.ReadAllText(Path.Combine(qlora, "convert", "config.json")), Does.Contain("\"bnb_4bit_quant_type\": \"nf4\""));
+        (double Initial, double Best) Curve(string artifacts)
+        {
+            var metrics = MetricsLog.Read(Path.Combine(artifacts, "train", ArtifactNames.TrainMetrics));
+            return (metrics.First(m => m.Step == 0).ValidationLoss!.Value, metrics.Where(m => m.ValidationLoss is not null).Min(m => m.ValidationLoss!.Value));
+        }
+        var (qInitial, qBest) = Curve(qlora);
+        var (initial, best) = Curve(Reference());
+        TestContext.Out.WriteLine($"validation loss, bf16 base: {initial:0.0000} -> {best:0.0000}; NF4 base (QLoRA): {qInitial:0.0000} -> {qBest:0.0000}");
+        Assert.That(qBest, Is.LessThan(qInitial - 0.05), "QLoRA learns");
+        Assert.That(qInitial - qBest, Is.GreaterThan(0.5 * (initial - best)), "and about as much as LoRA on the bf16 base");
+        Assert.That(Adapter(Run("qlora-again")), Is.EqualTo(Adapter(qlora)), "bitwise reproducible");
+    }
+
+    [Test]
     public void TwoRunsWithTheSameSeedGiveBitwiseIdenticalAdapters()
     {
         var second = Fresh("second");

@@ -1,0 +1,51 @@
+using LoraPipeline.Modeling;
+using LoraPipeline.Quantization;
+
+namespace LoraPipeline.Sizing;
+
+/// <summary>
+/// Bytes of a 4-bit (NF4, double-quantized) base: every decoder projection weight at
+/// <see cref="BytesPerParameter"/> — half a byte per code, one 8-bit absmax per 64 values, one float32 nested absmax
+/// per 256 × 64 values (code books and the quant-state JSON are a few KiB per tensor and left out) — and the rest
+/// (embeddings, norms, biases, LM head) in the compute dtype, as transformers + bitsandbytes keep them.
+/// </summary>
+internal static class QuantizedWeights
+{
+    /// <summary>0.5 + 1/64 + 4/(64·256) ≈ 0.5159 bytes per quantized parameter.</summary>
+    public const double BytesPerParameter =
+        0.5 + 1.0 / Nf4Weight.DefaultBlocksize + 4.0 / (Nf4Weight.DefaultBlocksize * Nf4Weight.DefaultNestedBlocksize);
+
+    /// <summary>
+    /// Transient bytes per value while one weight is dequantized (<see cref="Nf4Weight.Dequantize"/>): the two nibble
+    /// tensors and their interleaving (3 × 1 byte), int64 code indices (8), the gathered and the scaled float32 values
+    /// (2 × 4), plus the result in the compute dtype.
+    /// </summary>
+    public const int DequantizeBytesPerValue = 3 + 8 + 8;
+
+    /// <summary>Parameters stored 4-bit: the decoder layers' projection weights (biases excluded).</summary>
+    public static long QuantizedParameters(ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        long h = config.HiddenSize, q = (long)config.NumAttentionHeads * config.HeadDim, kv = (long)config.NumKeyValueHeads * config.HeadDim;
+        return config.NumHiddenLayers * (h * q + 2 * h * kv + q * h + 3 * h * config.IntermediateSize);
+    }
+
+    /// <summary>Elements of the largest projection weight: the most that is dequantized at once.</summary>
+    public static long LargestProjection(ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        long h = config.HiddenSize, q = (long)config.NumAttentionHeads * config.HeadDim;
+        return Math.Max(h * q, h * config.IntermediateSize);
+    }
+
+    /// <summary>Frozen-weight bytes of a 4-bit base whose other tensors take <paramref name="elementBytes"/> each.</summary>
+    public static long FrozenBytes(ModelConfig config, int elementBytes)
+    {
+        var quantized = QuantizedParameters(config);
+        return (long)Math.Ceiling(quantized * BytesPerParameter) + (config.ParameterCount() - quantized) * elementBytes;
+    }
+
+    /// <summary>Peak transient bytes of dequantizing the largest projection into <paramref name="elementBytes"/> per value.</summary>
+    public static long DequantizeWorkspace(ModelConfig config, int elementBytes) =>
+        LargestProjection(config) * (DequantizeBytesPerValue + elementBytes);
+}

@@ -1,0 +1,170 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LoraPipeline.Checkpoints;
+using LoraPipeline.Configuration;
+using LoraPipeline.Hub;
+using LoraPipeline.Lora;
+using LoraPipeline.Modeling;
+using LoraPipeline.Quantization;
+using LoraPipeline.Tests.Support;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Tests.Quantization;
+
+/// <summary>
+/// The built-in tiny model converted to NF4 against a reference folder holding the same network with every linear
+/// weight replaced by its dequantized value, computed by hand from the stored codes (<see cref="Nf4Reference"/>) and
+/// saved as a plain float32 checkpoint, so the reference never runs the quantized code path.
+/// </summary>
+[Category("Integration")]
+[NonParallelizable]
+public class QuantizedModelTests
+{
+    private static readonly int[] Ids = [1, 17, 42, 99, 250, 7, 3, 64, 128, 5];
+    private static TempDirectory _temp = null!;
+    private static string _original = null!, _nf4 = null!, _reference = null!;
+
+    [OneTimeSetUp]
+    public static void ConvertOnce()
+    {
+        _temp = new TempDirectory("nf4-model");
+        _original = _temp.Combine("tiny");
+        BuiltinTinyLlama.Write(_original);
+        _nf4 = _temp.Combine("nf4");
+        var convert = LoraProcess.Run(_temp.Path, null, "convert", "--model", _original, "--out", _nf4, "--dtype", "f32", "--quantize", "nf4");
+        Assert.That(convert.ExitCode, Is.EqualTo(0), convert.Output);
+        _reference = _temp.Combine("dequantized");
+        WriteDequantizedByHand(_nf4, _reference);
+    }
+
+    [OneTimeTearDown]
+    public static void Cleanup() => _temp.Dispose();
+
+    private static void WriteDequantizedByHand(string quantized, string output)
+    {
+        Directory.CreateDirectory(output);
+        using var scope = NewDisposeScope();
+        using var file = SafetensorsFile.Open(Path.Combine(quantized, "model.safetensors"));
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        foreach (var name in file.Names.Where(n => !Nf4Serialization.IsCompanion(n)))
+        {
+            if (!ModelQuantizer.IsQuantized(name))
+            {
+                tensors.Add(new(name, file.Read(name, ScalarType.Float32)));
+                continue;
+            }
+            using var weight = Nf4Serialization.Read(name, n => file.Names.Contains(n) ? file.Read(n) : null, quantized);
+            tensors.Add(new(name, tensor(Nf4Reference.Dequantize(weight)).reshape(weight.Shape)));
+        }
+        SafetensorsWriter.Save(Path.Combine(output, "model.safetensors"), tensors);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(quantized, "config.json")))!.AsObject();
+        config.Remove("quantization_config");
+        File.WriteAllText(Path.Combine(output, "config.json"), config.ToJsonString());
+        CheckpointConverter.CopyCompanions(quantized, output);
+    }
+
+    private static float[][] Logits(string model, string? adapter = null)
+    {
+        var output = Path.Combine(_temp.Path, $"logits-{Guid.NewGuid():N}.json");
+        string[] args = ["logits", "--model", model, "--dtype", "f32", "--ids", string.Join(' ', Ids), "--out", output];
+        if (adapter is not null) args = [.. args, "--adapter", adapter];
+        var result = LoraProcess.Run(_temp.Path, null, args);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+        using var document = JsonDocument.Parse(File.ReadAllText(output));
+        return document.RootElement.GetProperty("logits").EnumerateArray().Select(r => r.EnumerateArray().Select(e => e.GetSingle()).ToArray()).ToArray();
+    }
+
+    private static double MaxDifference(float[][] a, float[][] b) => a.Zip(b, (x, y) => x.Zip(y, (p, q) => Math.Abs(p - q)).Max()).Max();
+
+    [Test]
+    public void TheConvertedCheckpointHasTransformersBitsandbytesLayout()
+    {
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(_nf4, "config.json")))!.AsObject();
+        var q = config["quantization_config"]!.AsObject();
+        Assert.That((string?)q["quant_method"], Is.EqualTo("bitsandbytes"));
+        Assert.That((bool?)q["load_in_4bit"], Is.True);
+        Assert.That((string?)q["bnb_4bit_quant_type"], Is.EqualTo("nf4"));
+        Assert.That((bool?)q["bnb_4bit_use_double_quant"], Is.True);
+        var names = TensorInventory.Read(_nf4);
+        const string up = "model.layers.0.mlp.up_proj.weight";
+        var modelConfig = ModelConfig.Load(_original);
+        Assert.That(names[up], Is.EqualTo(new long[] { (long)modelConfig.IntermediateSize * modelConfig.HiddenSize / 2, 1 }));
+        foreach (var suffix in new[] { ".absmax", ".quant_map", ".nested_absmax", ".nested_quant_map", ".quant_state.bitsandbytes__nf4" })
+            Assert.That(names.ContainsKey(up + suffix), up + suffix);
+        Assert.That(names["model.embed_tokens.weight"], Is.EqualTo(new long[] { modelConfig.VocabSize, modelConfig.HiddenSize }), "embeddings stay full precision");
+        Assert.That(names.ContainsKey("model.layers.0.input_layernorm.weight.absmax"), Is.False, "norms are not quantized");
+    }
+
+    [Test]
+    public void LogitsOfTheNf4ModelEqualThoseOfItsDequantizedWeights()
+    {
+        var quantized = Logits(_nf4);
+        var reference = Logits(_reference);
+        var original = Logits(_original);
+        var difference = MaxDifference(quantized, reference);
+        TestContext.Out.WriteLine($"max |nf4 - dequantized reference| = {difference:E2}; max |nf4 - unquantized| = {MaxDifference(quantized, original):E2}");
+        Assert.That(difference, Is.LessThanOrEqualTo(1e-4));
+        Assert.That(MaxDifference(quantized, original), Is.GreaterThan(1e-3), "the 4-bit weights really differ from the originals");
+    }
+
+    [Test]
+    public void MergingIntoAnNf4BaseEqualsTheDequantizedBasePlusTheAdapter()
+    {
+        var adapter = _temp.Combine("adapter");
+        using (var model = LlamaForCausalLM.Load(_reference, ScalarType.Float32, CPU))
+        {
+            var lora = LoraInjector.Apply(model, new LoraOptions { R = 4, Alpha = 8, TargetModules = ["q_proj", "v_proj", "down_proj"] }, seed: 5);
+            using (no_grad())
+                foreach (var (name, p) in lora.NamedParameters().Where(p => p.Key.Contains("lora_B")))
+                    p.copy_(randn(p.shape, generator: new Generator((ulong)name.Length)) * 0.5);
+            PeftAdapter.Save(lora, adapter, "tiny", companionSourceDirectory: _reference);
+        }
+        var merged = _temp.Combine("merged");
+        var merge = LoraProcess.Run(_temp.Path, null, "merge", "--model", _nf4, "--adapter", adapter, "--out", merged, "--dtype", "f32");
+        Assert.That(merge.ExitCode, Is.EqualTo(0), merge.Output);
+        Assert.That(merge.Output, Does.Contain("dequantized").And.Contain("not re-quantized"));
+        Assert.That(File.ReadAllText(Path.Combine(merged, "config.json")), Does.Not.Contain("quantization_config"));
+
+        var expected = Logits(_reference, adapter);
+        var actual = Logits(merged);
+        Assert.That(MaxDifference(actual, expected), Is.LessThanOrEqualTo(1e-4));
+        Assert.That(MaxDifference(expected, Logits(_reference)), Is.GreaterThan(1e-3), "the adapter changes the logits");
+        Assert.That(MaxDifference(Logits(_nf4, adapter), expected), Is.LessThanOrEqualTo(1e-4), "the adapter applied unmerged on the 4-bit base");
+    }
+
+    [Test]
+    public void ConvertingTheNf4ModelBackWithoutQuantizationDequantizesIt()
+    {
+        var back = _temp.Combine("back");
+        var convert = LoraProcess.Run(_temp.Path, null, "convert", "--model", _nf4, "--out", back, "--dtype", "f32");
+        Assert.That(convert.ExitCode, Is.EqualTo(0), convert.Output);
+        Assert.That(convert.Output, Does.Contain("dequantizing"));
+        Assert.That(File.ReadAllText(Path.Combine(back, "config.json")), Does.Not.Contain("quantization_config"));
+        Assert.That(MaxDifference(Logits(back), Logits(_reference)), Is.LessThanOrEqualTo(1e-6));
+        var again = _temp.Combine("again");
+        Assert.That(LoraProcess.Run(_temp.Path, null, "convert", "--model", _nf4, "--out", again, "--dtype", "f32", "--quantize", "nf4").ExitCode, Is.EqualTo(0));
+        using var a = SafetensorsFile.Open(Path.Combine(_nf4, "model.safetensors"));
+        using var b = SafetensorsFile.Open(Path.Combine(again, "model.safetensors"));
+        const string name = "model.layers.1.self_attn.o_proj.weight";
+        Assert.That(TensorIdentity.Same(a.Read(name), b.Read(name)), Is.True, "a 4-bit input is copied, never re-quantized");
+    }
+
+    [Test]
+    public void GradientsThroughTheNf4LayerEqualThoseThroughItsDequantizedWeight()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(11);
+        var w = randn([48, 64], generator: generator) * 0.1;
+        using var quantized = new Nf4Linear(Nf4Weight.Quantize(w));
+        var dense = quantized.Weight.Dequantize(ScalarType.Float32);
+        var x = randn([3, 5, 64], generator: generator).requires_grad_(true);
+        var y = quantized.call(x);
+        var g = randn(y.shape, generator: generator);
+        y.backward([g]);
+        var xPlain = x.detach().clone().requires_grad_(true);
+        var yPlain = nn.functional.linear(xPlain, dense);
+        yPlain.backward([g]);
+        Assert.That(TensorIdentity.Same(y.detach(), yPlain.detach()), Is.True, "forward: the same product");
+        Assert.That((x.grad! - xPlain.grad!).abs().max().item<float>(), Is.LessThanOrEqualTo(1e-6f));
+    }
+}
