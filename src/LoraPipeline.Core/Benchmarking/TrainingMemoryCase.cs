@@ -18,7 +18,10 @@ namespace LoraPipeline.Benchmarking;
 /// runs them, with the given recomputation mode and LM-head chunk; prints <c>result ESTIMATE MEASURED ACTIVATIONS FIXED</c>
 /// (bytes: the step's estimate, the measured peak increase, the estimated activations, and the exactly known
 /// tensors besides them — weights, adapter gradients and AdamW moments — so the bench can tell measured activations).
-/// Spec: hidden,layers,heads,kv,intermediate,vocab,dtype,batch,seq,answer tokens,rank[,none|selective|full[,chunk]].
+/// Spec: hidden,layers,heads,kv,intermediate,vocab,dtype,batch,seq,answer tokens,rank[,none|selective|full[,chunk[,nf4]]].
+/// With <c>nf4</c> (QLoRA) the random model is first written as a checkpoint and converted to NF4, and the measured
+/// process loads that 4-bit checkpoint as Train does; the line then ends with the measured frozen-weight bytes (the
+/// resident increase of loading it) and the exactly known full-precision part of them (embeddings, norms, LM head).
 /// </summary>
 internal static class TrainingMemoryCase
 {
@@ -38,14 +41,31 @@ internal static class TrainingMemoryCase
               ?? throw new ArgumentException($"case {text}: '{spec.Text(11)}' is not one of {ConfigNaming.EnumNames<ActivationCheckpointing>()}")
             : ActivationCheckpointing.None;
         var chunk = spec.Count > 12 ? spec.Int(12) : 0;
+        var nf4 = spec.Count > 13 && spec.Text(13) == "nf4";
+        if (spec.Count > 13 && !nf4) throw new ArgumentException($"case {text}: field 14 must be nf4, not '{spec.Text(13)}'");
         var lora = new LoraOptions { R = rank, Alpha = 2 * rank, Dropout = 0.05, TargetModules = [.. AllProjections] };
 
         // Warm-up: every forward, backward and optimizer kernel (a batch of two runs the masked path, one row the lean one).
-        Run(BenchModelSpec.Tiny(config), dtype, lora, batch > 1 ? 2 : 1, 8, 4, mode, chunk > 0 ? 2 : 0);
+        using (var warm = LlamaForCausalLM.CreateRandom(BenchModelSpec.Tiny(config), seed: 1, dtype, CPU))
+        {
+            if (nf4) ModelQuantizer.Quantize(warm);
+            Train(warm, lora, batch > 1 ? 2 : 1, 8, 4, mode, chunk > 0 ? 2 : 0);
+        }
+        using var folder = nf4 ? new ScratchFolder() : null;
+        if (folder is not null) WriteQuantized(config, dtype, folder.Path);
         BenchModelSpec.Settle();
         var before = ProcessMemory.ResidentBytes() ?? 0;
         ProcessMemory.ResetPeak();
-        Run(config, dtype, lora, batch, seq, answer, mode, chunk);
+        long? frozen = null;
+        using (var model = folder is null ? LlamaForCausalLM.CreateRandom(config, seed: 1, dtype, CPU) : LlamaForCausalLM.Load(folder.Quantized, dtype, CPU))
+        {
+            if (folder is not null)
+            {
+                BenchModelSpec.Settle();
+                frozen = (ProcessMemory.ResidentBytes() ?? 0) - before;
+            }
+            Train(model, lora, batch, seq, answer, mode, chunk);
+        }
         var peak = ProcessMemory.PeakResidentBytes() ?? 0;
         var inputs = new SizingInputs
         {
@@ -58,18 +78,37 @@ internal static class TrainingMemoryCase
             LossTokens = answer,
             Checkpointing = mode,
             LossChunkTokens = chunk,
+            Quantization = nf4 ? WeightQuantization.Nf4 : WeightQuantization.None,
         };
         var estimate = TrainingEstimate.StepProcessBytes(config, inputs);
         var parts = TrainingEstimate.Compute(config, inputs);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"result {estimate} {peak - before} {parts.ActivationBytes} {parts.TensorBytes - parts.ActivationBytes}"));
+        var fullPrecision = (config.ParameterCount() - QuantizedWeights.QuantizedParameters(config)) * (dtype == ScalarType.BFloat16 ? 2 : 4);
+        var line = string.Create(CultureInfo.InvariantCulture, $"result {estimate} {peak - before} {parts.ActivationBytes} {parts.TensorBytes - parts.ActivationBytes}");
+        Console.WriteLine(frozen is { } f ? string.Create(CultureInfo.InvariantCulture, $"{line} {f} {fullPrecision}") : line);
         return 0;
     }
 
-    private static void Run(ModelConfig config, ScalarType dtype, LoraOptions lora, int batch, int seq, int answer,
-        ActivationCheckpointing mode, int chunk)
+    // The random model as a Hugging Face folder, converted to NF4 as Convert does (model.quantization: nf4).
+    private static void WriteQuantized(ModelConfig config, ScalarType dtype, string root)
     {
-        using var model = LlamaForCausalLM.CreateRandom(config, seed: 1, dtype, CPU);
+        var plain = System.IO.Path.Combine(root, "plain");
+        Directory.CreateDirectory(plain);
+        using (var model = LlamaForCausalLM.CreateRandom(config, seed: 1, dtype, CPU))
+            SafetensorsWriter.Save(System.IO.Path.Combine(plain, "model.safetensors"), model.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter)));
+        File.WriteAllText(System.IO.Path.Combine(plain, "config.json"), ModelConfigs.LlamaJson(config, DTypes.TorchDtypeName(dtype)).ToJsonString());
+        CheckpointConverter.Convert(plain, System.IO.Path.Combine(root, "nf4"), DTypes.FromScalarType(dtype), 1L << 40, quantization: WeightQuantization.Nf4);
+    }
+
+    private sealed class ScratchFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("lora-bench-nf4-").FullName;
+        public string Quantized => System.IO.Path.Combine(Path, "nf4");
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+
+    private static void Train(LlamaForCausalLM model, LoraOptions lora, int batch, int seq, int answer, ActivationCheckpointing mode, int chunk)
+    {
+        var config = model.Config;
         model.Model.Checkpointing = mode;
         var adapter = LoraInjector.Apply(model, lora, seed: 3);
         model.train();

@@ -19,12 +19,26 @@ internal sealed class LlamaModel : nn.Module
     /// <summary>Builds the stack for <paramref name="config"/> in <paramref name="dtype"/> on <paramref name="device"/>.</summary>
     public LlamaModel(ModelConfig config, ScalarType dtype, Device device) : base("model")
     {
-        _embedTokens = nn.Embedding(config.VocabSize, config.HiddenSize, device: device, dtype: dtype);
+        _embedTokens = device.type == TorchSharp.DeviceType.META
+            ? MetaEmbedding(config.VocabSize, config.HiddenSize, dtype, device)
+            : nn.Embedding(config.VocabSize, config.HiddenSize, device: device, dtype: dtype);
         _layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers)
             .Select(i => new DecoderLayer(config, i, dtype, device)).ToArray());
         _norm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, device);
         _rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
         RegisterComponents();
+    }
+
+    // TorchSharp's native Embedding constructor (from_pretrained too) allocates its table on the CPU whatever the
+    // device, so a model built on the meta device for loading held a full garbage table (+1× the embedding's bytes,
+    // e.g. 1 GiB for Llama 3 8B in bf16) until the garbage collector ran. A one-row module given an empty meta table
+    // of the right shape allocates nothing; the loader installs the real table. Random models keep the initialiser,
+    // whose draws they depend on.
+    private static Embedding MetaEmbedding(int vocab, int hidden, ScalarType dtype, Device device)
+    {
+        var embedding = nn.Embedding(1, hidden, device: device, dtype: dtype);
+        embedding.weight = new Parameter(empty([vocab, hidden], dtype, device), requires_grad: false);
+        return embedding;
     }
 
     /// <summary>The token embedding (<c>embed_tokens</c>).</summary>
