@@ -82,6 +82,14 @@ internal sealed class TrainOptions
     [Description("torch device: cpu, cuda or cuda:N")]
     public string Device { get; set; } = "cpu";
 
+    /// <summary>
+    /// Decoder layers spread over several devices in this process, contiguous blocks balanced by the Plan's memory
+    /// (embedding on the first, norm and LM head on the last): empty for just <see cref="Device"/>, a list such as
+    /// <c>[cuda:0, cuda:1]</c>, or <c>[auto]</c> for every visible CUDA device.
+    /// </summary>
+    [Description("layers spread over devices: [] (just train.device), a list such as [cuda:0, cuda:1], or [auto] (every visible CUDA device)")]
+    public List<string> Devices { get; set; } = [];
+
     /// <summary>What the backward pass recomputes instead of keeping (NeMo's granularity names).</summary>
     [Description("activations recomputed in backward instead of kept: none, selective (the attention core) or full (each decoder layer)")]
     public ActivationCheckpointing ActivationCheckpointing { get; set; } = ActivationCheckpointing.None;

@@ -31,6 +31,9 @@ internal sealed class DecoderLayer : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The device of this layer's weights (layers may be spread over devices, see <see cref="LayerPlacement"/>).</summary>
+    public Device Device => _inputNorm.weight!.device;
+
     /// <summary>The attention block (<c>self_attn</c>).</summary>
     public Attention SelfAttention => _attention;
 

@@ -48,9 +48,13 @@ internal sealed class LlamaForCausalLM : nn.Module
     /// <summary>The decoder stack (<c>model</c>).</summary>
     public LlamaModel Model => _model;
 
-    /// <summary>Loads a Hugging Face model folder; see <see cref="ModelLoader.Load"/>.</summary>
+    /// <summary>Loads a Hugging Face model folder; see <see cref="ModelLoader.Load(string, ScalarType, Device)"/>.</summary>
     public static LlamaForCausalLM Load(string modelDirectory, ScalarType computeDtype, Device device) =>
         ModelLoader.Load(modelDirectory, computeDtype, device);
+
+    /// <summary>Loads a model with its layers spread as <paramref name="placement"/> says (see <see cref="LayerPlacement"/>).</summary>
+    public static LlamaForCausalLM Load(string modelDirectory, ScalarType computeDtype, LayerPlacement placement) =>
+        ModelLoader.Load(modelDirectory, computeDtype, placement);
 
     /// <summary>A model with random weights (seeded), for benchmarks and tests that need no checkpoint.</summary>
     public static LlamaForCausalLM CreateRandom(ModelConfig config, long seed, ScalarType dtype, Device device)
@@ -78,9 +82,14 @@ internal sealed class LlamaForCausalLM : nn.Module
     }
 
     /// <summary>Points <c>lm_head</c> at the embedding matrix again (after the embedding weight was replaced).</summary>
-    internal void TieWeights()
+    internal void TieWeights(Device? headDevice = null)
     {
-        if (Config.TieWordEmbeddings) _lmHead.weight = _model.EmbedTokens.weight!;
+        if (!Config.TieWordEmbeddings) return;
+        var embedding = _model.EmbedTokens.weight!;
+        // Layers spread over devices: a head on another device gets its own (frozen) copy of the tied matrix.
+        _lmHead.weight = headDevice is null || headDevice.ToString() == embedding.device.ToString()
+            ? embedding
+            : new TorchSharp.Modules.Parameter(embedding.detach().to(headDevice), requires_grad: false);
     }
 
     /// <summary>A fresh cache for this model holding up to <paramref name="capacity"/> positions without growing.</summary>

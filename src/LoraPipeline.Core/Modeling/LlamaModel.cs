@@ -100,10 +100,21 @@ internal sealed class LlamaModel : nn.Module
         var (cos, sin) = _rotary.Angles(positionIds, hidden.dtype);
         var recompute = cache is null && is_grad_enabled() ? Checkpointing : ActivationCheckpointing.None;
         foreach (var layer in _layers)
+        {
+            // Layers spread over devices: the activations (and the per-position inputs) follow at each boundary.
+            if (layer.Device.ToString() != hidden.device.ToString())
+            {
+                var target = layer.Device;
+                hidden = hidden.to(target);
+                (cos, sin, mask) = (cos.to(target), sin.to(target), mask?.to(target));
+            }
             hidden = recompute == ActivationCheckpointing.Full
                 ? layer.ForwardRecomputed(hidden, cos, sin, mask, isCausal, segments)
                 : layer.Forward(hidden, cos, sin, mask, isCausal, cache, recompute == ActivationCheckpointing.Selective, segments);
+        }
         cache?.Advance(seq);
+        var normDevice = _norm.weight!.device;
+        if (normDevice.ToString() != hidden.device.ToString()) hidden = hidden.to(normDevice);
         return _norm.Forward(hidden).MoveToOuterDisposeScope();
     }
 }

@@ -16,7 +16,18 @@ internal static class ModelLoader
     /// <paramref name="computeDtype"/> on <paramref name="device"/>, frozen (no gradients). Throws
     /// <see cref="CheckpointException"/> naming every missing, unexpected or mis-shaped tensor and its file.
     /// </summary>
-    public static LlamaForCausalLM Load(string modelDirectory, ScalarType computeDtype, Device device)
+    public static LlamaForCausalLM Load(string modelDirectory, ScalarType computeDtype, Device device) =>
+        Load(modelDirectory, computeDtype, placement: null, device);
+
+    /// <summary>
+    /// Loads <paramref name="modelDirectory"/> with each tensor read straight onto the device <paramref name="placement"/>
+    /// gives it (embedding on the first, layer blocks on theirs, norm and LM head on the last); see
+    /// <see cref="Load(string, ScalarType, Device)"/>.
+    /// </summary>
+    public static LlamaForCausalLM Load(string modelDirectory, ScalarType computeDtype, LayerPlacement placement) =>
+        Load(modelDirectory, computeDtype, placement, placement.First);
+
+    private static LlamaForCausalLM Load(string modelDirectory, ScalarType computeDtype, LayerPlacement? placement, Device device)
     {
         if (!Directory.Exists(modelDirectory))
             throw new CheckpointException($"{modelDirectory}: model folder not found");
@@ -27,6 +38,9 @@ internal static class ModelLoader
         var expected = ExpectedShapes(model);
         var stored = StoredTensors(modelDirectory);
         Check(modelDirectory, config, expected, stored);
+        if (placement is not null && placement.LayerDevices.Count != config.NumHiddenLayers)
+            throw new ArgumentException($"the placement covers {placement.LayerDevices.Count} layers; the model has {config.NumHiddenLayers}", nameof(placement));
+        Device DeviceOf(string name) => placement?.DeviceOf(name) ?? device;
         var targets = model.named_modules().ToDictionary(m => m.name, m => m.module);
         var quantized = config.Quantization is not null;
         using (no_grad())
@@ -35,17 +49,17 @@ internal static class ModelLoader
             {
                 using var reader = SafetensorsFile.Open(group.Key);
                 foreach (var (name, _) in group)
-                    Install(targets, name, reader.Read(name, computeDtype, device));
+                    Install(targets, name, reader.Read(name, computeDtype, DeviceOf(name)));
             }
-            if (quantized) InstallQuantized(model, stored, device);
+            if (quantized) InstallQuantized(model, stored, DeviceOf);
         }
-        model.TieWeights();
+        model.TieWeights(placement?.Last);
         return model;
     }
 
     // Each 4-bit projection is read with its quant-state companions (which may sit in any shard) and replaces the
     // placeholder linear layer; the codes stay 4-bit on the device.
-    private static void InstallQuantized(LlamaForCausalLM model, IReadOnlyDictionary<string, StoredTensor> stored, Device device)
+    private static void InstallQuantized(LlamaForCausalLM model, IReadOnlyDictionary<string, StoredTensor> stored, Func<string, Device> deviceOf)
     {
         var readers = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
         try
@@ -54,7 +68,7 @@ internal static class ModelLoader
             {
                 if (!stored.TryGetValue(name, out var entry)) return null;
                 if (!readers.TryGetValue(entry.File, out var reader)) readers[entry.File] = reader = SafetensorsFile.Open(entry.File);
-                return reader.Read(name, null, device);
+                return reader.Read(name, null, deviceOf(name));
             }
             foreach (var name in stored.Keys.Where(ModelQuantizer.IsQuantized).Order(StringComparer.Ordinal))
                 ModelQuantizer.Install(model, name, Quantization.Nf4Serialization.Read(name, Read, stored[name].File));

@@ -86,7 +86,8 @@ internal sealed class AdamW : IDisposable
         using var noGrad = no_grad();
         var grads = _parameters.Select(p => p.Parameter.grad).OfType<Tensor>().ToList();
         if (grads.Count == 0) return 0;
-        var total = stack(grads.Select(g => g.to(ScalarType.Float32).norm()).ToArray()).norm().item<float>();
+        // Norms gathered on the first gradient's device (layers may be spread over devices; a no-op on one).
+        var total = stack(grads.Select(g => g.to(ScalarType.Float32).norm().to(grads[0].device)).ToArray()).norm().item<float>();
         if (maxNorm > 0 && total > maxNorm)
             foreach (var g in grads) g.mul_(maxNorm / (total + 1e-6));
         return total;

@@ -21,11 +21,13 @@ internal static class AnswerLoss
     {
         using var scope = NewDisposeScope();
         var hidden = model.Model.Forward(batch.InputIds, batch.AttentionMask, null, batch.PositionIds, batch.Segments);
-        var kept = LogitsToKeep.Flat(batch.LabelPositions).Select(hidden);
+        // With layers spread over devices the hidden states end on the last one; labels follow (a no-op on one device).
+        var kept = LogitsToKeep.Flat(batch.LabelPositions.to(hidden.device)).Select(hidden);
+        var targets = batch.Targets.to(hidden.device);
         if (chunkTokens > 0 && batch.LabelCount > chunkTokens && !model.LmHeadWeight.requires_grad)
-            return ChunkedCrossEntropy.Sum(kept, model.LmHeadWeight, batch.Targets, chunkTokens).MoveToOuterDisposeScope();
+            return ChunkedCrossEntropy.Sum(kept, model.LmHeadWeight, targets, chunkTokens).MoveToOuterDisposeScope();
         var logits = nn.functional.linear(kept, model.LmHeadWeight).to(ScalarType.Float32);
-        return nn.functional.cross_entropy(logits, batch.Targets, reduction: nn.Reduction.Sum).MoveToOuterDisposeScope();
+        return nn.functional.cross_entropy(logits, targets, reduction: nn.Reduction.Sum).MoveToOuterDisposeScope();
     }
 
     /// <summary>Mean answer-token cross-entropy over records, in eval mode (no dropout) and without gradients.</summary>

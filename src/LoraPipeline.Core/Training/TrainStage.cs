@@ -25,6 +25,12 @@ internal sealed class TrainStage : IStage
     {
         if (!Torch.TorchRuntime.IsDeviceName(config.Train.Device))
             throw config.Problem("train.device", $"'{config.Train.Device}' is not a device; use cpu, cuda or cuda:N");
+        var devices = config.Train.Devices;
+        if (devices.Contains("auto") && devices.Count > 1)
+            throw config.Problem("train.devices", "auto stands alone: use [auto] or list the devices");
+        foreach (var device in devices.Where(d => d != "auto"))
+            if (!Torch.TorchRuntime.IsDeviceName(device))
+                throw config.Problem("train.devices", $"'{device}' is not a device; use cpu, cuda or cuda:N");
     }
 
     /// <inheritdoc />

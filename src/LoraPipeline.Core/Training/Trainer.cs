@@ -46,10 +46,13 @@ internal static class Trainer
     public static TrainSummary Run(TrainRequest request, IAnsiConsole console, CancellationToken stop)
     {
         var train = request.Config.Train;
-        var device = TorchRuntime.ParseDevice(train.Device);
+        var placement = DevicePlacement.For(request, console);
+        var device = placement?.First ?? TorchRuntime.ParseDevice(train.Device);
         manual_seed(train.Seed);
         var dtype = ComputeDtype.Resolve(train.Precision, device, line => console.MarkupLineInterpolated($"train: {line}"));
-        using var model = LlamaForCausalLM.Load(request.ModelDirectory, dtype, device);
+        using var model = placement is null
+            ? LlamaForCausalLM.Load(request.ModelDirectory, dtype, device)
+            : LlamaForCausalLM.Load(request.ModelDirectory, dtype, placement);
         model.Model.Checkpointing = train.ActivationCheckpointing;
         var adapter = LoraInjector.Apply(model, request.Config.Lora, train.Seed);
         var parameters = adapter.NamedParameters();

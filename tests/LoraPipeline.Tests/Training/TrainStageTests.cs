@@ -114,6 +114,25 @@ public class TrainStageTests
     }
 
     [Test]
+    public void LayersSpreadOverThreeCpuDevicesGiveTheSameAdapterBitwiseAndThePlacementIsPrinted()
+    {
+        var artifacts = Fresh("placed");
+        var result = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", artifacts, "--set", "train.devices=[cpu,cpu,cpu]"));
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+        Assert.That(result.Output, Does.Contain("layers over 3 devices"));
+        Assert.That(result.Output, Does.Contain("cpu: embed_tokens, layer").And.Contain("norm + lm_head"));
+        Assert.That(Adapter(artifacts), Is.EqualTo(Adapter(Reference())), "the same code path as one device");
+        Assert.That(Losses(artifacts), Is.EqualTo(Losses(Reference())));
+
+        var tooMany = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", Fresh("too-many"), "--set", "train.devices=[cpu,cpu,cpu,cpu,cpu,cpu,cpu,cpu,cpu]"));
+        Assert.That(tooMany.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(tooMany.StdErr, Does.Contain("train.devices").And.Contain("each device needs at least one layer"));
+        var auto = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", Fresh("auto"), "--set", "train.devices=[auto]"));
+        Assert.That(auto.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(auto.StdErr, Does.Contain("[auto]").And.Contain("none"));
+    }
+
+    [Test]
     public void TwoRunsWithTheSameSeedGiveBitwiseIdenticalAdapters()
     {
         var second = Fresh("second");
