@@ -48,7 +48,7 @@ internal static class BlockwiseCodec
     public static Tensor Dequantize(Tensor indices, Tensor absmax, Tensor code, int blocksize)
     {
         using var scope = NewDisposeScope();
-        var values = code.index_select(0, indices.reshape(-1).to(ScalarType.Int64));
+        var values = code.index_select(0, indices.reshape(-1).to(ScalarType.Int32));
         var n = values.shape[0];
         var rem = n % blocksize;
         var full = n - rem;

@@ -116,14 +116,38 @@ internal sealed class Nf4Weight : IDisposable
         return values.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The dequantized weight in <paramref name="dtype"/>, shaped <see cref="Shape"/>, on the weight's device.</summary>
+    /// <summary>Values dequantized per pass: bounds the float32 and index temporaries to a few tens of MiB whatever the weight's size.</summary>
+    public const long DequantizeChunkValues = 1L << 22;
+
+    /// <summary>Bytes per value of one dequantization pass's temporaries: nibbles and codes (2), int32 indices (4), gathered and scaled float32 (8).</summary>
+    public const int DequantizeTemporaryBytesPerValue = 14;
+
+    /// <summary>
+    /// The dequantized weight in <paramref name="dtype"/>, shaped <see cref="Shape"/>, on the weight's device; computed in
+    /// passes of <see cref="DequantizeChunkValues"/> values (whole blocks) written into the result, so the temporaries
+    /// stay small; each value is the float32 <c>code · absmax</c> rounded once to <paramref name="dtype"/>.
+    /// </summary>
     public Tensor Dequantize(ScalarType dtype)
     {
-        using var scope = NewDisposeScope();
-        var bytes = Packed.reshape(-1);
-        var codes = stack([bytes.bitwise_right_shift(4), bytes.bitwise_and(0x0F)], 1).reshape(-1).narrow(0, 0, ElementCount);
-        var values = BlockwiseCodec.Dequantize(codes, BlockAbsmax(), QuantMap, Blocksize);
-        return values.reshape(Shape).to(dtype).MoveToOuterDisposeScope();
+        var n = ElementCount;
+        var output = empty(Shape, dtype, Packed.device);
+        using (var scope = NewDisposeScope())
+        {
+            var flat = output.view(-1); // a view disposed with the scope; the caller owns `output` alone
+            var absmax = BlockAbsmax();
+            var bytes = Packed.reshape(-1);
+            var chunk = DequantizeChunkValues / Blocksize * Blocksize; // whole blocks, an even count
+            for (long start = 0; start < n; start += chunk)
+            {
+                using var pass = NewDisposeScope();
+                var length = Math.Min(chunk, n - start);
+                var packed = bytes.narrow(0, start / 2, (length + 1) / 2);
+                var codes = stack([packed.bitwise_right_shift(4), packed.bitwise_and(0x0F)], 1).reshape(-1).narrow(0, 0, length);
+                var blocks = absmax.narrow(0, start / Blocksize, (length + Blocksize - 1) / Blocksize);
+                flat.narrow(0, start, length).copy_(BlockwiseCodec.Dequantize(codes, blocks, QuantMap, Blocksize));
+            }
+        }
+        return output;
     }
 
     /// <summary>A copy of this weight on <paramref name="device"/>.</summary>

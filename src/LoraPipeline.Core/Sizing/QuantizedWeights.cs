@@ -15,12 +15,6 @@ internal static class QuantizedWeights
     public const double BytesPerParameter =
         0.5 + 1.0 / Nf4Weight.DefaultBlocksize + 4.0 / (Nf4Weight.DefaultBlocksize * Nf4Weight.DefaultNestedBlocksize);
 
-    /// <summary>
-    /// Transient bytes per value while one weight is dequantized (<see cref="Nf4Weight.Dequantize"/>): the two nibble
-    /// tensors and their interleaving (3 × 1 byte), int64 code indices (8), the gathered and the scaled float32 values
-    /// (2 × 4), plus the result in the compute dtype.
-    /// </summary>
-    public const int DequantizeBytesPerValue = 3 + 8 + 8;
 
     /// <summary>Parameters stored 4-bit: the decoder layers' projection weights (biases excluded).</summary>
     public static long QuantizedParameters(ModelConfig config)
@@ -45,7 +39,14 @@ internal static class QuantizedWeights
         return (long)Math.Ceiling(quantized * BytesPerParameter) + (config.ParameterCount() - quantized) * elementBytes;
     }
 
-    /// <summary>Peak transient bytes of dequantizing the largest projection into <paramref name="elementBytes"/> per value.</summary>
-    public static long DequantizeWorkspace(ModelConfig config, int elementBytes) =>
-        LargestProjection(config) * (DequantizeBytesPerValue + elementBytes);
+    /// <summary>
+    /// Peak transient bytes of dequantizing the largest projection (<see cref="Nf4Weight.Dequantize"/>): the result in
+    /// <paramref name="elementBytes"/> per value, the float32 block absmax, and one pass's temporaries.
+    /// </summary>
+    public static long DequantizeWorkspace(ModelConfig config, int elementBytes)
+    {
+        var n = LargestProjection(config);
+        return n * elementBytes + (n + Nf4Weight.DefaultBlocksize - 1) / Nf4Weight.DefaultBlocksize * 4 +
+               Math.Min(n, Nf4Weight.DequantizeChunkValues) * Nf4Weight.DequantizeTemporaryBytesPerValue;
+    }
 }
