@@ -16,6 +16,9 @@ namespace LoraPipeline.Sizing;
 /// <param name="ServeGpus">Fewest devices with tensor parallelism that serve one sequence, or null if eight do not.</param>
 /// <param name="ServeSequences">Concurrent sequences at the context length on <paramref name="ServeGpus"/> devices.</param>
 /// <param name="IsGpu">False for this machine's RAM, where only one device is considered.</param>
+/// <param name="TrainGpusPlaced">Fewest devices that fit training with the configured recomputation when the decoder
+/// layers are spread over them in balanced blocks (<c>train.devices</c>, no tensor parallelism), or null if eight do not.</param>
+/// <param name="PlacedLayers">Decoder layers per device of that placement, first to last.</param>
 internal sealed record DeviceAnswer(
     string Device,
     long MemoryBytes,
@@ -29,4 +32,6 @@ internal sealed record DeviceAnswer(
     bool ServeFitsOne,
     int? ServeGpus,
     int ServeSequences,
-    bool IsGpu);
+    bool IsGpu,
+    int? TrainGpusPlaced = null,
+    IReadOnlyList<int>? PlacedLayers = null);

@@ -34,6 +34,7 @@ internal sealed record HardwarePlan(
         var training = byMode.Single(t => t.Checkpointing == inputs.Checkpointing);
         var serving = InferenceEstimate.Compute(config, inputs.ElementBytes, inputs.SeqLength);
         var degrees = GpuCatalog.TensorParallelDegrees.Where(n => config.NumAttentionHeads % n == 0).ToList();
+        var costs = PlacementCosts.Compute(config, inputs);
         var answers = (devices ?? GpuCatalog.Default()).Select(device =>
         {
             long Train(TrainingEstimate t, int n) =>
@@ -48,12 +49,35 @@ internal sealed record HardwarePlan(
                 : 0;
             var gpus = byMode.Select(t => Fewest(n => Train(t, n))).ToList();
             var lightest = byMode.FindIndex(t => Train(t, 1) <= device.MemoryBytes);
+            var placed = device.IsGpu ? Placed(costs, config.NumHiddenLayers, device.MemoryBytes) : null;
             return new DeviceAnswer(device.Name, device.MemoryBytes,
                 Train(training, 1), Train(training, 1) <= device.MemoryBytes,
                 gpus[0], gpus[1], gpus[2], lightest < 0 ? null : Modes[lightest],
-                Serve(1), Serve(1) <= device.MemoryBytes, serveGpus, sequences, device.IsGpu);
+                Serve(1), Serve(1) <= device.MemoryBytes, serveGpus, sequences, device.IsGpu,
+                placed?.Count, placed);
         }).ToList();
         return new HardwarePlan(model, config, inputs, training, byMode, serving, answers);
+    }
+
+    /// <summary>
+    /// Layers per device for the fewest devices (up to <paramref name="maxDevices"/>) of <paramref name="memoryBytes"/>
+    /// each whose balanced layer blocks fit with workspace and the per-GPU constant, or null when that many do not.
+    /// </summary>
+    public static IReadOnlyList<int>? Placed(PlacementCosts costs, int layers, long memoryBytes, int maxDevices = 8)
+    {
+        ArgumentNullException.ThrowIfNull(costs);
+        for (var k = 1; k <= Math.Min(maxDevices, layers); k++)
+        {
+            var placement = Modeling.LayerPlacement.Balance(Enumerable.Range(0, k).Select(i => $"cuda:{i}").ToList(),
+                costs.EmbeddingBytes, costs.LayerBytes, costs.HeadBytes);
+            var loads = new long[k];
+            for (var i = 0; i < layers; i++) loads[placement.LayerDevices[i]] += costs.LayerBytes[i];
+            loads[0] += costs.EmbeddingBytes;
+            loads[k - 1] += costs.HeadBytes;
+            if (loads.All(l => FrameworkOverhead.DeviceBytes(l) <= memoryBytes))
+                return Enumerable.Range(0, k).Select(d => placement.LayerDevices.Count(x => x == d)).ToList();
+        }
+        return null;
     }
 
     /// <summary>Recomputation modes from the most memory to the least (and from the least compute to the most).</summary>

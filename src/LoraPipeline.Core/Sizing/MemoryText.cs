@@ -21,4 +21,12 @@ internal static class MemoryText
 
     /// <summary>A recomputation mode as the config writes it (<c>none</c>, <c>selective</c>, <c>full</c>), or "no" for none that fits.</summary>
     public static string Mode(ActivationCheckpointing? mode) => mode is { } m ? ConfigNaming.EnumName(m) : "no";
+
+    /// <summary>A layer placement answer: <c>4 (19/21/21/19 layers)</c>, <c>&gt;8</c>, or <c>-</c> off GPUs.</summary>
+    public static string Placement(DeviceAnswer answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        if (!answer.IsGpu) return "-";
+        return answer.PlacedLayers is { } layers ? $"{layers.Count} ({string.Join("/", layers)} layers)" : ">8";
+    }
 }

@@ -113,16 +113,19 @@ internal static class PlanReport
         b.AppendLine();
         b.AppendLine("## Devices");
         b.AppendLine();
-        b.AppendLine("| device | train on one | fits one with recompute | train GPUs (TP): none / selective / full | serve on one | serve GPUs (TP) | sequences at context |");
-        b.AppendLine("| --- | --- | --- | ---: | --- | ---: | ---: |");
+        b.AppendLine($"| device | train on one | fits one with recompute | train GPUs (TP): none / selective / full | train GPUs (layers placed, {MemoryText.Mode(i.Checkpointing)}) | serve on one | serve GPUs (TP) | sequences at context |");
+        b.AppendLine("| --- | --- | --- | ---: | ---: | --- | ---: | ---: |");
         foreach (var d in plan.Devices)
             b.AppendLine(CultureInfo.InvariantCulture,
                 $"| {d.Device} | {Fits(d.TrainFitsOne, d.TrainBytesOne)} | {MemoryText.Mode(d.OneDeviceCheckpointing)} | " +
                 $"{MemoryText.Count(d.TrainGpus, d.IsGpu)} / {MemoryText.Count(d.TrainGpusSelective, d.IsGpu)} / {MemoryText.Count(d.TrainGpusFull, d.IsGpu)} | " +
+                $"{MemoryText.Placement(d)} | " +
                 $"{Fits(d.ServeFitsOne, d.ServeBytesOne)} | {MemoryText.Count(d.ServeGpus, d.IsGpu)} | {d.ServeSequences} |");
         b.AppendLine();
         b.AppendLine("Activations are counted tensor by tensor (see `Sizing/ActivationModel.cs`); tensor parallelism splits " +
                      "weights, adapter state, activations (sequence parallel) and KV cache evenly, each GPU paying the 1 GiB constant. " +
+                     "Layer placement (`train.devices`) gives each GPU a block of whole layers with their weights, adapter state and activations, " +
+                     "the embedding to the first and the norm, LM head and loss to the last (`Sizing/PlacementCosts.cs`), each with 10 % workspace and the constant. " +
                      "\"this machine's RAM\" uses a 0.5 GiB process constant and no tensor parallelism." +
                      (i.Quantization == WeightQuantization.Nf4
                          ? $" QLoRA: decoder projections stored NF4 with double quantization at {QuantizedWeights.BytesPerParameter:0.0000} bytes per parameter " +

@@ -20,13 +20,15 @@ internal static class PlanTable
         console.WriteLine(
             $"serving: weights {MemoryText.Bytes(s.WeightBytes)}, KV cache {s.KvBytesPerToken / 1024.0:0.#} KiB/token, " +
             $"{MemoryText.Bytes(s.KvBytesPerSequence)} per sequence of {s.ContextLength} tokens");
-        var table = new Table().AddColumns("device", "train on one", "fits one with", "train GPUs (TP): none / selective / full", "serve on one", "serve GPUs (TP)", "sequences");
+        var table = new Table().AddColumns("device", "train on one", "fits one with", "train GPUs (TP): none / selective / full",
+            $"train GPUs (layers placed, {MemoryText.Mode(plan.Inputs.Checkpointing)})", "serve on one", "serve GPUs (TP)", "sequences");
         foreach (var d in plan.Devices)
             table.AddRow(
                 Markup.Escape(d.Device),
                 $"{(d.TrainFitsOne ? "yes" : "no")} ({MemoryText.Bytes(d.TrainBytesOne)})",
                 MemoryText.Mode(d.OneDeviceCheckpointing),
                 $"{MemoryText.Count(d.TrainGpus, d.IsGpu)} / {MemoryText.Count(d.TrainGpusSelective, d.IsGpu)} / {MemoryText.Count(d.TrainGpusFull, d.IsGpu)}",
+                MemoryText.Placement(d),
                 $"{(d.ServeFitsOne ? "yes" : "no")} ({MemoryText.Bytes(d.ServeBytesOne)})",
                 MemoryText.Count(d.ServeGpus, d.IsGpu),
                 d.ServeSequences.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -18,11 +18,11 @@ internal static class DevicePlacement
         ArgumentNullException.ThrowIfNull(console);
         var wanted = request.Config.Train.Devices;
         if (wanted.Count == 0) return null;
-        var devices = wanted is ["auto"] ? VisibleCudaDevices() : wanted.ToList();
-        foreach (var device in devices.Distinct()) TorchRuntime.ParseDevice(device); // available here, or a clear error
         var config = ModelConfig.Load(request.ModelDirectory);
         var inputs = SizingInputs.FromConfig(request.Config) with { Quantization = config.Quantization is null ? Configuration.WeightQuantization.None : Configuration.WeightQuantization.Nf4 };
         var costs = PlacementCosts.Compute(config, inputs);
+        var devices = wanted is ["auto"] ? AutoDevices(costs, config.NumHiddenLayers, console) : wanted.ToList();
+        foreach (var device in devices.Distinct()) TorchRuntime.ParseDevice(device); // available here, or a clear error
         LayerPlacement placement;
         try
         {
@@ -38,12 +38,23 @@ internal static class DevicePlacement
         return placement;
     }
 
-    private static List<string> VisibleCudaDevices()
+    // [auto]: as many of the visible CUDA devices as the Plan says the layers need (all of them when their memory is unknown).
+    private static List<string> AutoDevices(PlacementCosts costs, int layers, IAnsiConsole console)
     {
-        var count = TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 0;
-        if (count == 0)
+        var visible = CudaDevices.List();
+        if (visible.Count == 0)
             throw new InvalidDataException("train.devices: [auto] spreads the layers over the visible CUDA devices, and this machine has none; " +
                                            "list devices instead (e.g. [cpu, cpu] exercises the placement on a CPU)");
-        return Enumerable.Range(0, count).Select(i => $"cuda:{i}").ToList();
+        var count = visible.Count;
+        if (visible.All(d => d.MemoryBytes is not null))
+        {
+            var smallest = visible.Min(d => d.MemoryBytes!.Value);
+            var placed = HardwarePlan.Placed(costs, layers, smallest, visible.Count);
+            if (placed is null)
+                console.WriteLine($"train: the Plan finds that {visible.Count} GPU(s) of {MemoryText.Bytes(smallest)} do not hold this training; trying all of them");
+            count = placed?.Count ?? visible.Count;
+            console.WriteLine($"train: devices auto: the Plan needs {count} of the {visible.Count} visible GPU(s)");
+        }
+        return visible.Take(count).Select(d => $"cuda:{d.Index}").ToList();
     }
 }

@@ -60,6 +60,12 @@ public sealed class SizingTests
         {
             Assert.That(Device(plan, gpu).TrainFitsOne, Is.False, gpu);
             Assert.That(Device(plan, gpu).TrainGpusFull, Is.EqualTo(4), gpu);
+            // Placed in whole-layer blocks (train.devices) the degree need not divide the 64 heads: 151 GiB of tensors
+            // in three shares of about 50 GiB, each with 10 % workspace and the 1 GiB constant, fit 80 GB (two do not).
+            var placed = Device(plan, gpu).PlacedLayers!;
+            TestContext.Out.WriteLine($"{gpu}: layers placed {string.Join("/", placed)}");
+            Assert.That(Device(plan, gpu).TrainGpusPlaced, Is.EqualTo(3), gpu);
+            Assert.That(placed.Sum(), Is.EqualTo(80));
         }
     }
 
