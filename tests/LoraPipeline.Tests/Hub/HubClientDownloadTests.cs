@@ -69,6 +69,28 @@ public sealed class HubClientDownloadTests : HubTestBase
         Assert.That(await offline.DownloadSnapshotAsync(moved.RepoId, first.Sha), Is.EqualTo(old), "the old commit stays cached");
     }
 
+    // Issue 19 finding 4's fallback: a cached branch whose online check fails is served from the cache, with a warning.
+    [Test]
+    public async Task AnUnreachableHubFallsBackToTheCachedSnapshotOfABranchWithAWarning()
+    {
+        var repo = FakeHubModels.AddShardedBf16Model(Hub, "acme/unreachable");
+        using (var first = Client())
+            await first.DownloadSnapshotAsync(repo.RepoId, "main");
+        var cached = Path.Combine(RepoFolder(repo.RepoId), "snapshots", repo.Sha);
+        Hub.Faults.Status("/revision/", 503, int.MaxValue); // every revision lookup fails, retries included
+        using var client = Client(retries: 1);
+        var snapshot = await client.DownloadSnapshotAsync(repo.RepoId, "main", Console);
+        Assert.That(snapshot, Is.EqualTo(cached));
+        Assert.That(ConsoleText.ToString(), Does.Contain("warning").And.Contain("could not be reached").And.Contain("HF_HUB_OFFLINE"));
+        foreach (var file in FakeHubModels.ExpectedDownload)
+            Assert.That(File.ReadAllBytes(Path.Combine(snapshot, file)), Is.EqualTo(repo[file].Content), file);
+
+        // Without a cached copy the same failure is an error that names the endpoint, not a silent fallback.
+        var missing = FakeHubModels.AddShardedBf16Model(Hub, "acme/never-cached");
+        var e = Assert.ThrowsAsync<HubException>(() => client.DownloadSnapshotAsync(missing.RepoId, "main"))!;
+        Assert.That(e.Message, Does.Contain("gave up after 2 attempts").And.Contain("HF_ENDPOINT"));
+    }
+
     // Issue 19's 50-run test: the live display once died inside Spectre's renderer and took the download with it.
     [Test]
     public async Task InteractiveConsole_GetsLiveProgressBarsWithBytesAndSpeed()
