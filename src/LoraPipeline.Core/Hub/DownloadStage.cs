@@ -30,6 +30,19 @@ internal sealed class DownloadStage : IStage
         return Directory.EnumerateFiles(folder).Where(f => !CheckpointFormats.IsPickle(f) && !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// For an <c>hf:</c> source at a branch or tag: the commit it points at now (one revision lookup, as
+    /// <c>huggingface_hub</c> makes; the cached commit offline or when the Hub cannot be reached), so a moved branch
+    /// reruns Download and everything after it. A commit sha in the config needs no lookup.
+    /// </summary>
+    public async Task<string?> ResolveExternalInputAsync(StageInputs inputs, Spectre.Console.IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var source = Parse(inputs.Config);
+        if (source.Kind != ModelSourceKind.Hub || source.Revision is null || HubNames.IsCommitSha(source.Revision)) return null;
+        using var client = new HubClient(HubSettings.FromEnvironment());
+        return await client.ResolveRevisionAsync(source.Value, source.Revision, console, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc />
     public async Task RunAsync(StageContext context, CancellationToken cancellationToken)
     {

@@ -79,6 +79,33 @@ internal sealed class HubClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// The commit <paramref name="revision"/> of <paramref name="repoId"/> points at now: a commit sha as given; a branch
+    /// or tag by one revision lookup, or, offline or when the Hub cannot be reached, the commit the cache recorded for it
+    /// (with a warning), or null when neither is known. For deciding whether a cached download is still current.
+    /// </summary>
+    public async Task<string?> ResolveRevisionAsync(string repoId, string revision, IAnsiConsole? console = null, CancellationToken cancellationToken = default)
+    {
+        if (!HubNames.IsValidRepoId(repoId) || !HubNames.IsSafeRevision(revision)) return null;
+        if (HubNames.IsCommitSha(revision)) return revision;
+        var cached = new HubCache(Settings.CacheDirectory, repoId).ResolveLocally(revision);
+        if (Settings.Offline) return cached;
+        var target = new HubTarget(Settings.Endpoint, repoId, revision);
+        try
+        {
+            var (info, _) = await _http.GetJsonAsync<HubRevisionInfo>(
+                $"{Settings.Endpoint}/api/models/{repoId}/revision/{Uri.EscapeDataString(revision)}", target,
+                _http.RetryPipeline(message => Log(console, message)), cancellationToken);
+            return info.Sha is { } sha && HubNames.IsCommitSha(sha) ? sha : cached;
+        }
+        catch (Exception e) when (e is HubTransientException or HubException)
+        {
+            if (cached is not null)
+                Log(console, $"warning: {repoId}@{revision}: could not check the Hub for a newer commit ({e.Message}); assuming the cached {cached}");
+            return cached;
+        }
+    }
+
     private async Task<string> DownloadAsync(HubCache cache, string repoId, string revision, IAnsiConsole? console, CancellationToken cancellationToken)
     {
         var target = new HubTarget(Settings.Endpoint, repoId, revision);

@@ -34,6 +34,13 @@ internal interface IStage
     /// <summary>Files outside the artifacts folder that the stage reads (hashed into the fingerprint).</summary>
     IEnumerable<string> InputFiles(StageInputs inputs) => [];
 
+    /// <summary>
+    /// Something outside the config and files that the stage's result depends on and that can change by itself (the
+    /// commit a Hub branch points at now), resolved before the fingerprint and hashed into it; null when there is none.
+    /// </summary>
+    Task<string?> ResolveExternalInputAsync(StageInputs inputs, Spectre.Console.IAnsiConsole console, CancellationToken cancellationToken) =>
+        Task.FromResult<string?>(null);
+
     /// <summary>Does the work, writing every output under <see cref="StageContext.OutputDirectory"/>.</summary>
     Task RunAsync(StageContext context, CancellationToken cancellationToken);
 }

@@ -25,7 +25,11 @@ internal static class StageRunner
         var finalDirectory = Path.Combine(run.ArtifactsDirectory, stage.Name);
         var previous = StageManifest.TryRead(finalDirectory);
         var inputs = HashInputs(stage, run, previous);
-        var fingerprint = Fingerprint.Compute(stage, run.Config, upstream, inputs.ToDictionary(i => i.Path, i => i.Sha256));
+        var hashed = inputs.ToDictionary(i => i.Path, i => i.Sha256);
+        // E.g. the commit a Hub branch points at: a moved branch makes the stage (and what follows) run again.
+        if (await stage.ResolveExternalInputAsync(new StageInputs(run.Config, run.BaseDirectory), run.Console, cancellationToken).ConfigureAwait(false) is { } external)
+            hashed[$"<{stage.Name}: external input>"] = external;
+        var fingerprint = Fingerprint.Compute(stage, run.Config, upstream, hashed);
 
         if (previous is not null && previous.Fingerprint == fingerprint)
         {

@@ -108,6 +108,44 @@ public sealed class HubStageTests : HubTestBase
         File.Delete(Temp.Combine("artifacts", "download", ArtifactNames.StageManifest));
         var again = LoraProcess.Run(Temp.Path, environment, Args("download"));
         Assert.That(again.ExitCode, Is.Zero, again.Output);
-        Assert.That(Hub.RequestCount, Is.EqualTo(requests + 1), "a cached branch costs one revision lookup, no file download");
+        // One lookup for the fingerprint (is the branch where it was?), one when the stage runs; no file is downloaded again.
+        Assert.That(Hub.RequestCount, Is.EqualTo(requests + 2), "a cached branch costs two revision lookups, no file download");
+        requests = Hub.RequestCount;
+        var upToDate = LoraProcess.Run(Temp.Path, environment, Args("download"));
+        Assert.That(upToDate.Output, Does.Contain("download: up to date"));
+        Assert.That(Hub.RequestCount, Is.EqualTo(requests + 1), "up to date costs the one revision lookup");
+    }
+
+    // Issue 19 finding 4 in the config-driven stage: its fingerprint holds the commit the branch points at now.
+    [Test]
+    public void TheDownloadStageNoticesAMovedBranchAndOfflineStaysUpToDate()
+    {
+        var first = FakeHubModels.AddShardedBf16Model(Hub, "acme/moving-stage");
+        var config = Temp.Combine("moving.yaml");
+        File.WriteAllText(config, "model:\n  source: hf:acme/moving-stage\n");
+        var environment = new Dictionary<string, string?>
+        {
+            ["HF_ENDPOINT"] = Hub.Endpoint, ["HF_HOME"] = Temp.Combine("hf-home"), ["HF_TOKEN"] = null, ["HF_HUB_OFFLINE"] = null, ["HF_HUB_CACHE"] = null,
+        };
+        string[] Args() => ["download", "--config", config, "--artifacts", Temp.Combine("moving-artifacts")];
+        string Pointed() => ModelPointer.ResolveModelDirectory(Temp.Combine("moving-artifacts", "download"));
+
+        var download = LoraProcess.Run(Temp.Path, environment, Args());
+        Assert.That(download.ExitCode, Is.Zero, download.Output);
+        Assert.That(Path.GetFileName(Pointed()), Is.EqualTo(first.Sha));
+        var again = LoraProcess.Run(Temp.Path, environment, Args());
+        Assert.That(again.Output, Does.Contain("download: up to date"), again.Output);
+
+        var moved = FakeHubModels.AddShardedBf16Model(Hub, "acme/moving-stage"); // main now points at a new commit
+        var rerun = LoraProcess.Run(Temp.Path, environment, Args());
+        Assert.That(rerun.ExitCode, Is.Zero, rerun.Output);
+        Assert.That(rerun.Output, Does.Contain("download: running"), "a moved branch is not up to date");
+        Assert.That(Path.GetFileName(Pointed()), Is.EqualTo(moved.Sha));
+
+        var requests = Hub.RequestCount;
+        environment["HF_HUB_OFFLINE"] = "1";
+        var offline = LoraProcess.Run(Temp.Path, environment, Args());
+        Assert.That(offline.Output, Does.Contain("download: up to date"), offline.Output);
+        Assert.That(Hub.RequestCount, Is.EqualTo(requests), "offline asks nothing");
     }
 }
