@@ -183,6 +183,37 @@ public class TrainStageTests
         Assert.That(Adapter(artifacts), Is.EqualTo(Adapter(Reference())));
     }
 
+    // Issue 19 finding 8: a second Ctrl-C once ended in a PyTorch internal assert (finalizers ran while libtorch computed).
+    [Test]
+    public void ASecondSigintExitsAtOnceWithoutAnAssertOrAHalfWrittenStage()
+    {
+        var artifacts = Fresh("interrupted-twice");
+        var errors = new System.Text.StringBuilder();
+        int exitCode;
+        var watch = new Stopwatch();
+        using (var process = LoraProcess.Start(RepositoryPaths.Root, null, Args("train", artifacts, "--set", "train.max_steps=400", "--set", "train.val_check_interval=4")))
+        {
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.AppendLine(e.Data); };
+            WaitForCheckpoint(artifacts, process, "step-000004");
+            watch.Start();
+            using (var first = Process.Start("kill", ["-INT", process.Id.ToString()])) first.WaitForExit();
+            Thread.Sleep(100);
+            using (var second = Process.Start("kill", ["-INT", process.Id.ToString()])) second.WaitForExit();
+            Assert.That(process.WaitForExit(TimeSpan.FromSeconds(20)), Is.True, "exits after the second SIGINT");
+            process.WaitForExit();
+            exitCode = process.ExitCode;
+        }
+        string text;
+        lock (errors) text = errors.ToString();
+        if (exitCode == 0) Assert.Inconclusive("training finished before the signals arrived");
+        Assert.That(exitCode, Is.EqualTo(130), text);
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)));
+        Assert.That(text, Does.Not.Contain("INTERNAL ASSERT").And.Not.Contain("   at ").And.Not.Contain("Unhandled"));
+        Assert.That(File.Exists(Path.Combine(artifacts, "train", ArtifactNames.StageManifest)), Is.False, "nothing committed");
+        var resumed = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", artifacts, "--set", "train.max_steps=8"));
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), "the run can start again: " + resumed.Output);
+    }
+
     private static readonly string[] Scaled =
     [
         "--set", "data.packing=true", "--set", "train.activation_checkpointing=full", "--set", "train.loss_chunk_tokens=16",
