@@ -25,6 +25,16 @@ internal sealed class TrainStage : IStage
     {
         if (!Torch.TorchRuntime.IsDeviceName(config.Train.Device))
             throw config.Problem("train.device", $"'{config.Train.Device}' is not a device; use cpu, cuda or cuda:N");
+        // Every supported architecture (Llama, Mistral, Qwen2) names its projections the same seven ways, so a short name
+        // outside them can never match; regular expressions are checked against the model when Train starts.
+        string[] projections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+        foreach (var pattern in config.Lora.TargetModules)
+        {
+            if (string.IsNullOrWhiteSpace(pattern)) throw config.Problem("lora.target_modules", "holds an empty pattern");
+            if (Lora.TargetModuleMatcher.IsShortName(pattern) && !projections.Contains(pattern))
+                throw config.Problem("lora.target_modules", $"'{pattern}' names no projection; LoRA adapts {string.Join(", ", projections)} (or a regular expression over module paths)");
+        }
+        if (config.Lora.TargetModules.Count == 0) throw config.Problem("lora.target_modules", "is empty: name at least one module, e.g. q_proj");
         var devices = config.Train.Devices;
         if (devices.Contains("auto") && devices.Count > 1)
             throw config.Problem("train.devices", "auto stands alone: use [auto] or list the devices");

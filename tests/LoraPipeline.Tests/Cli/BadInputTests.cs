@@ -46,6 +46,7 @@ public class BadInputTests
         yield return Case(2, "--set model.source=hf:../..", "config", "--config", "{repo}/configs/default.yaml", "--set", "model.source=hf:../..");
         yield return Case(2, "--set model.max_shard_size=abc", "config", "--config", "{repo}/configs/default.yaml", "--set", "model.max_shard_size=abc");
         yield return Case(2, "train.device", "config", "--config", "{repo}/configs/default.yaml", "--set", "train.device=tpu");
+        yield return Case(2, "lora.target_modules", "config", "--config", "{repo}/configs/default.yaml", "--set", "lora.target_modules=[foo_proj]");
         yield return Case(1, "--artifacts", "prepare", "--config", "{repo}/configs/default.yaml", "--artifacts", "{temp}/a-file");
         yield return Case(1, "--model", "logits", "--model", "{temp}/nowhere", "--ids", "1 2", "--out", "{temp}/l.json");
         yield return Case(1, "--ids", "logits", "--model", "{model}", "--ids", "1 999999", "--out", "{temp}/l.json");
