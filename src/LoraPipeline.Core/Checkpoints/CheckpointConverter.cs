@@ -173,13 +173,15 @@ internal static class CheckpointConverter
     }
 
     /// <summary>
-    /// Copies <c>config.json</c> with <c>torch_dtype</c> set to <paramref name="torchDtype"/> (for example <c>bfloat16</c>)
+    /// Copies <c>config.json</c> with <c>dtype</c> and <c>torch_dtype</c> set to <paramref name="torchDtype"/> (for example <c>bfloat16</c>)
     /// and <c>quantization_config</c> set to <paramref name="quantization"/> or removed when that is null (a full-precision output).
     /// </summary>
     public static void WriteConfig(string inputDirectory, string outputDirectory, string torchDtype, BitsAndBytesConfig? quantization = null)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(inputDirectory, "config.json")))!.AsObject();
+        // Both names, equal: current transformers reads dtype, older releases and other tools torch_dtype.
         json["torch_dtype"] = torchDtype;
+        json["dtype"] = torchDtype;
         json.Remove(BitsAndBytesConfig.Key);
         if (quantization is not null) json[BitsAndBytesConfig.Key] = quantization.ToJson();
         AtomicFile.WriteAllText(Path.Combine(outputDirectory, "config.json"),

@@ -59,7 +59,7 @@ internal sealed record ModelConfig
     public int? BosTokenId { get; init; }
     /// <summary>End-of-sequence ids (Llama 3 lists several).</summary>
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
-    /// <summary>Stored dtype (<c>torch_dtype</c>), informative.</summary>
+    /// <summary>Stored dtype (<c>dtype</c>, or the older <c>torch_dtype</c>), informative.</summary>
     public string? TorchDtype { get; init; }
     /// <summary>The 4-bit quantization of the stored checkpoint (<c>quantization_config</c>), or null when unquantized.</summary>
     public Quantization.BitsAndBytesConfig? Quantization { get; init; }
@@ -139,7 +139,8 @@ internal sealed record ModelConfig
             MlpBias = reader.OptionalBool("mlp_bias") ?? false,
             BosTokenId = reader.OptionalInt("bos_token_id"),
             EosTokenIds = reader.IntOrList("eos_token_id"),
-            TorchDtype = reader.OptionalString("torch_dtype"),
+            // transformers renamed torch_dtype to dtype (4.56); either may be the only one present.
+            TorchDtype = reader.OptionalString("dtype") ?? reader.OptionalString("torch_dtype"),
             Quantization = LoraPipeline.Quantization.BitsAndBytesConfig.Read(json, source),
             Raw = (JsonObject)json.DeepClone(),
         };
