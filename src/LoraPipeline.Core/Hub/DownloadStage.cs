@@ -66,7 +66,9 @@ internal sealed class DownloadStage : IStage
                 path = await HubSnapshots.DownloadAsync(source, context.Console, cancellationToken).ConfigureAwait(false);
                 break;
         }
-        new ModelPointer(source.ToString(), source.Kind.ToString(), path).Write(context.OutputDirectory);
+        // A Hub snapshot folder is named by its commit: the resolved revision, pinned for everything downstream.
+        var commit = source.Kind == ModelSourceKind.Hub && HubNames.IsCommitSha(Path.GetFileName(path)) ? Path.GetFileName(path) : null;
+        new ModelPointer(source.ToString(), source.Kind.ToString(), path, commit).Write(context.OutputDirectory);
     }
 
     /// <inheritdoc />

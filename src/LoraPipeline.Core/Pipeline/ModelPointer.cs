@@ -10,7 +10,9 @@ namespace LoraPipeline.Pipeline;
 /// <param name="Source">The source as configured.</param>
 /// <param name="Kind">Hub, LocalFolder or Builtin.</param>
 /// <param name="Path">Model folder: absolute, or relative to the stage folder.</param>
-internal sealed record ModelPointer(string Source, string Kind, string Path)
+/// <param name="Revision">For a Hub source, the commit sha the configured revision resolved to (the base an adapter
+/// must be loaded on); null for local and built-in sources.</param>
+internal sealed record ModelPointer(string Source, string Kind, string Path, string? Revision = null)
 {
     /// <summary>File name inside the Download stage folder.</summary>
     public const string FileName = ArtifactNames.ModelSource;
@@ -18,6 +20,20 @@ internal sealed record ModelPointer(string Source, string Kind, string Path)
     /// <summary>Writes the pointer into <paramref name="downloadStageDirectory"/> (atomically).</summary>
     public void Write(string downloadStageDirectory) =>
         AtomicFile.WriteAllText(System.IO.Path.Combine(downloadStageDirectory, FileName), JsonSerializer.Serialize(this, ConfigJson.Options) + "\n");
+
+    /// <summary>The pointer of a committed Download stage folder, or null when there is none or it cannot be read.</summary>
+    public static ModelPointer? TryRead(string downloadStageDirectory)
+    {
+        var file = System.IO.Path.Combine(downloadStageDirectory, FileName);
+        try
+        {
+            return File.Exists(file) ? JsonSerializer.Deserialize<ModelPointer>(File.ReadAllText(file), ConfigJson.Options) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The model folder recorded by a committed Download stage folder; a clear error when it is gone.</summary>
     public static string ResolveModelDirectory(string downloadStageDirectory)

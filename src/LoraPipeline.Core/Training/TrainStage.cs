@@ -48,7 +48,8 @@ internal sealed class TrainStage : IStage
     {
         var source = ModelSource.Parse(context.Config.Model.Source, context.Config.Model.Revision);
         var request = new TrainRequest(context.Config, context.UpstreamDirectory("convert"), context.UpstreamDirectory("prepare"),
-            context.OutputDirectory, context.ScratchDirectory, context.Fingerprint, BaseModelName(source));
+            context.OutputDirectory, context.ScratchDirectory, context.Fingerprint, BaseModelName(source),
+            ModelPointer.TryRead(Path.Combine(context.ArtifactsDirectory, "download"))?.Revision);
         TrainSummary summary;
         try
         {

@@ -19,8 +19,9 @@ namespace LoraPipeline.Training;
 /// <param name="ScratchDirectory">Checkpoints for resume (survives a crash).</param>
 /// <param name="Fingerprint">The stage fingerprint (checkpoints of other fingerprints are ignored).</param>
 /// <param name="BaseModelName">Recorded as <c>base_model_name_or_path</c> in the adapter.</param>
+/// <param name="BaseModelRevision">The base's resolved commit (Hub sources), recorded as <c>revision</c> in the adapter so <c>AutoPeftModel</c> loads the same base.</param>
 internal sealed record TrainRequest(PipelineConfig Config, string ModelDirectory, string PrepareDirectory, string OutputDirectory,
-    string ScratchDirectory, string Fingerprint, string BaseModelName);
+    string ScratchDirectory, string Fingerprint, string BaseModelName, string? BaseModelRevision = null);
 
 /// <summary>Summary of a finished run (<c>train_summary.json</c>).</summary>
 /// <param name="Steps">Optimizer steps completed.</param>
@@ -168,7 +169,7 @@ internal static class Trainer
 
     // PeftAdapter.Save writes beside and renames, so the best adapter on disk is always complete.
     private static void SaveBest(LoraAdapter adapter, TrainRequest request, string name) =>
-        PeftAdapter.Save(adapter, Path.Combine(request.ScratchDirectory, name), request.BaseModelName);
+        PeftAdapter.Save(adapter, Path.Combine(request.ScratchDirectory, name), request.BaseModelName, request.BaseModelRevision);
 
     private static void CopyDirectory(string source, string destination)
     {
