@@ -103,7 +103,13 @@ internal sealed class EvaluateStage : IStage, IStageFollowUp
         {
             Gate = verdict with { AdapterSha256 = FileHashing.Sha256File(Path.Combine(adapterDirectory, ArtifactNames.AdapterWeights)) },
             Metrics = new() { ["base"] = baseMetrics, ["adapter"] = adapterMetrics },
-            Model = new() { ["source"] = config.Model.Source, ["revision"] = config.Model.Revision },
+            Model = new()
+            {
+                ["source"] = config.Model.Source,
+                ["revision"] = config.Model.Revision,
+                // The commit a Hub revision resolved to when the base was downloaded (null for local and built-in bases).
+                ["commit"] = ModelPointer.TryRead(Path.Combine(context.ArtifactsDirectory, "download"))?.Revision,
+            },
             Dataset = config.Data.Examples ?? config.Data.Dataset,
             Examples = records.Count,
             PromptFormat = format.Format.ToString().ToLowerInvariant(),

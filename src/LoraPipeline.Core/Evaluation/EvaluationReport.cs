@@ -19,7 +19,7 @@ internal sealed class EvaluationReport
     public GateVerdict? Gate { get; init; }
     /// <summary>Metrics: <c>base</c> and <c>adapter</c>.</summary>
     public required Dictionary<string, Dictionary<string, double>> Metrics { get; init; }
-    /// <summary>Base model source and revision.</summary>
+    /// <summary>Base model <c>source</c>, <c>revision</c> and, for a Hub base, the resolved <c>commit</c>.</summary>
     public Dictionary<string, string?> Model { get; init; } = [];
     /// <summary>Dataset folder or examples file.</summary>
     public string Dataset { get; init; } = "unknown";
@@ -49,6 +49,9 @@ internal sealed class EvaluationReport
     /// <summary>The resolved base model revision, or null.</summary>
     [JsonIgnore]
     public string? ModelRevision => Model.GetValueOrDefault("revision");
+
+    /// <summary>The commit the base's Hub revision resolved to, when recorded.</summary>
+    public string? ModelCommit => Model.GetValueOrDefault("commit");
 
     private Dictionary<string, double> Measured(string who) =>
         (Metrics.GetValueOrDefault(who) ?? []).Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);

@@ -50,7 +50,8 @@ internal static class ModelCard
 
         text.Append("## Training setup\n\n")
             .Append("- Base model: `").Append(report.ModelSource).Append('`')
-            .Append(report.ModelRevision is { Length: > 0 } rev ? $" at revision `{rev}`" : "").Append('\n')
+            .Append(report.ModelRevision is { Length: > 0 } rev ? $" at revision `{rev}`" : "")
+            .Append(report.ModelCommit is { Length: > 0 } commit ? $" (commit `{commit}`; the adapter's `revision` pins it)" : "").Append('\n')
             .Append("- Dataset: `").Append(report.Dataset).Append("`\n")
             .Append("- Prompt format: `").Append(inputs.PromptFormat ?? "unknown")
             .Append("` (see `prompt_format.json`; use the same format at inference)\n")
@@ -84,7 +85,7 @@ internal static class ModelCard
             .Append("from transformers import AutoModelForCausalLM, AutoTokenizer\n")
             .Append("from peft import PeftModel\n\n")
             .Append("base = AutoModelForCausalLM.from_pretrained(").Append(PythonString(baseModel))
-            .Append(report.ModelRevision is { Length: > 0 } r ? $", revision={PythonString(r)}" : "")
+            .Append((report.ModelCommit ?? report.ModelRevision) is { Length: > 0 } r ? $", revision={PythonString(r)}" : "")
             .Append(", torch_dtype=\"auto\")\n")
             .Append("model = PeftModel.from_pretrained(base, ").Append(PythonString(inputs.Tag)).Append(")\n")
             .Append("tokenizer = AutoTokenizer.from_pretrained(").Append(PythonString(inputs.Tag)).Append(")\n")

@@ -120,7 +120,7 @@ internal sealed class PublishArtifacts : IDisposable
                 ["base"] = new JsonObject { ["loss"] = 2.5, ["perplexity"] = 12.18, ["exact_match"] = 10.0, ["token_f1"] = 30.5, ["refusal_accuracy"] = 40.0 },
                 ["adapter"] = new JsonObject { ["loss"] = 1.25, ["perplexity"] = 3.49, ["exact_match"] = 55.0, ["token_f1"] = 71.25, ["refusal_accuracy"] = 90.0 },
             },
-            ["model"] = new JsonObject { ["source"] = "hf:acme/tiny-llama@main", ["revision"] = "0123456789abcdef0123456789abcdef01234567" },
+            ["model"] = new JsonObject { ["source"] = "hf:acme/tiny-llama@main", ["revision"] = "main", ["commit"] = "0123456789abcdef0123456789abcdef01234567" },
             ["dataset"] = "datasets/acme",
             ["config"] = new JsonObject { ["lora"] = new JsonObject { ["r"] = 4 } },
         };

@@ -111,7 +111,8 @@ public class PublishPackageTests
         Assert.That(body, Does.Contain("**Gate: passed**"));
         Assert.That(body, Does.Contain($"| lora.r | {new LoraPipeline.Configuration.PipelineConfig().Lora.R} |"), "hyperparameters come from the config");
         Assert.That(body, Does.Contain("PeftModel.from_pretrained(base, \"adapter-v0.1.0\")"));
-        Assert.That(body, Does.Contain("revision=\"0123456789abcdef0123456789abcdef01234567\""));
+        Assert.That(body, Does.Contain("revision=\"0123456789abcdef0123456789abcdef01234567\""), "the snippet loads the resolved commit, not the moving branch");
+        Assert.That(body, Does.Contain("at revision `main` (commit `0123456789abcdef0123456789abcdef01234567`"));
         Assert.That(body, Does.Contain("lora generate --model <base model folder> --adapter adapter-v0.1.0"));
         foreach (var section in new[] { "## Training setup", "## Hyperparameters", "## Evaluation", "## Intended use", "## Limits", "## How to use" })
             Assert.That(body, Does.Contain(section));
