@@ -75,16 +75,19 @@ public sealed class HubDownloadCliTests : HubTestBase
 /// <summary>The config-driven Download and Convert stages with an <c>hf:</c> source against the fake hub.</summary>
 public sealed class HubStageTests : HubTestBase
 {
+    // The CLI against the fake hub with its own cache, no token and online.
+    private Dictionary<string, string?> StageEnvironment() => new()
+    {
+        ["HF_ENDPOINT"] = Hub.Endpoint, ["HF_HOME"] = Temp.Combine("hf-home"), ["HF_TOKEN"] = null, ["HF_HUB_OFFLINE"] = null, ["HF_HUB_CACHE"] = null,
+    };
+
     [Test]
     public void ShardedBf16ModelDownloadsVerifiesAndConvertsAndASecondRunMakesNoRequest()
     {
         var repo = FakeHubModels.AddShardedBf16Model(Hub, "acme/staged");
         var config = Temp.Combine("hub.yaml");
         File.WriteAllText(config, "model:\n  source: hf:acme/staged\n  dtype: f32\n");
-        var environment = new Dictionary<string, string?>
-        {
-            ["HF_ENDPOINT"] = Hub.Endpoint, ["HF_HOME"] = Temp.Combine("hf-home"), ["HF_TOKEN"] = null, ["HF_HUB_OFFLINE"] = null, ["HF_HUB_CACHE"] = null,
-        };
+        var environment = StageEnvironment();
         string[] Args(string stage) => [stage, "--config", config, "--artifacts", Temp.Combine("artifacts")];
 
         var download = LoraProcess.Run(Temp.Path, environment, Args("download"));
@@ -123,10 +126,7 @@ public sealed class HubStageTests : HubTestBase
         var first = FakeHubModels.AddShardedBf16Model(Hub, "acme/moving-stage");
         var config = Temp.Combine("moving.yaml");
         File.WriteAllText(config, "model:\n  source: hf:acme/moving-stage\n");
-        var environment = new Dictionary<string, string?>
-        {
-            ["HF_ENDPOINT"] = Hub.Endpoint, ["HF_HOME"] = Temp.Combine("hf-home"), ["HF_TOKEN"] = null, ["HF_HUB_OFFLINE"] = null, ["HF_HUB_CACHE"] = null,
-        };
+        var environment = StageEnvironment();
         string[] Args() => ["download", "--config", config, "--artifacts", Temp.Combine("moving-artifacts")];
         string Pointed() => ModelPointer.ResolveModelDirectory(Temp.Combine("moving-artifacts", "download"));
 
