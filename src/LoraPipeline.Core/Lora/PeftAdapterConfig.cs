@@ -102,6 +102,17 @@ internal sealed record PeftAdapterConfig
         foreach (var key in new[] { "rank_pattern", "alpha_pattern" })
             if (root[key] is JsonObject { Count: > 0 } pattern)
                 throw new LoraException($"{source}: {key} is {pattern.ToJsonString()}; per-module ranks and alphas are not supported");
+        // Initialisations that change the base weights (PiSSA, OLoRA, CorDA) or quantize them (LoftQ): the saved A and B
+        // only make sense on that altered base, so applying them to the original one would compute something else.
+        if (root["init_lora_weights"] is JsonValue init && init.GetValueKind() == JsonValueKind.String &&
+            init.GetValue<string>() is var method && (method.StartsWith("pissa", StringComparison.Ordinal) || method is "olora" or "corda" or "loftq"))
+            throw new LoraException($"{source}: init_lora_weights is '{method}', which changes the base weights the adapter was trained on; " +
+                                    "convert it to a plain LoRA first (PEFT's save_pretrained with path_initial_model_for_weight_conversion)");
+        if (root["loftq_config"] is JsonObject { Count: > 0 })
+            throw new LoraException($"{source}: loftq_config is set; LoftQ adapters belong to a quantized, altered base and are not supported");
+        foreach (var module in new[] { "embed_tokens", "lm_head" })
+            if (root["target_modules"] is JsonArray targets && targets.Any(t => t is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Split('.')[^1] == module))
+                throw new LoraException($"{source}: target_modules names {module}; LoRA on the embeddings or the LM head is not supported (only the attention and MLP projections)");
         var bias = String(root, "bias", source) ?? "none";
         if (bias != "none") throw new LoraException($"{source}: bias is '{bias}'; only bias \"none\" is supported");
         if (Bool(root, "fan_in_fan_out", source) == true)

@@ -149,6 +149,39 @@ public class PeftAdapterTests
         Assert.That(error.Message, Does.Contain("adapter_config.json"));
     }
 
+    [TestCase("init_lora_weights", "\"pissa\"", "init_lora_weights is 'pissa'")]
+    [TestCase("init_lora_weights", "\"pissa_niter_16\"", "init_lora_weights is 'pissa_niter_16'")]
+    [TestCase("init_lora_weights", "\"olora\"", "init_lora_weights is 'olora'")]
+    [TestCase("init_lora_weights", "\"corda\"", "init_lora_weights is 'corda'")]
+    [TestCase("init_lora_weights", "\"loftq\"", "init_lora_weights is 'loftq'")]
+    [TestCase("loftq_config", "{\"loftq_bits\": 4}", "loftq_config")]
+    [TestCase("target_modules", "[\"q_proj\", \"lm_head\"]", "target_modules names lm_head")]
+    [TestCase("target_modules", "[\"q_proj\", \"model.embed_tokens\"]", "target_modules names embed_tokens")]
+    public void AdaptersWeWouldComputeWronglyAreRefusedNamingTheField(string key, string value, string message)
+    {
+        using var temp = new TempDirectory();
+        var (dir, path) = SaveQProjAdapter(temp);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        config[key] = System.Text.Json.Nodes.JsonNode.Parse(value);
+        File.WriteAllText(path, config.ToJsonString());
+        var error = Assert.Throws<LoraException>(() => PeftAdapter.Load(dir))!;
+        Assert.That(error.Message, Does.Contain(message).And.Contain("adapter_config.json"));
+    }
+
+    [TestCase("true")]
+    [TestCase("\"gaussian\"")]
+    [TestCase("\"eva\"")]
+    public void InitialisationsThatLeaveTheBaseAloneLoad(string value)
+    {
+        using var temp = new TempDirectory();
+        var (dir, path) = SaveQProjAdapter(temp);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        config["init_lora_weights"] = System.Text.Json.Nodes.JsonNode.Parse(value);
+        File.WriteAllText(path, config.ToJsonString());
+        using var contents = PeftAdapter.Load(dir);
+        Assert.That(contents.Modules, Is.Not.Empty);
+    }
+
     [TestCase("[\"foo_proj\"]", false)]
     [TestCase("[\"q_proj\", \"v_proj\"]", true)]
     [TestCase("[\"self_attn.q_proj\"]", true)]
