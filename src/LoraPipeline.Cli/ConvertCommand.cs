@@ -44,8 +44,7 @@ internal sealed class ConvertCommand : IStandaloneForm
         try
         {
             dtype = DTypes.Parse(dtypeText, "--dtype");
-            quantization = ConfigNaming.ParseEnum(typeof(WeightQuantization), quantizeText) as WeightQuantization?
-                ?? throw new FormatException($"--quantize: '{quantizeText}' is not one of {ConfigNaming.EnumNames<WeightQuantization>()}");
+            quantization = ModelArguments.ParseChoice<WeightQuantization>(quantizeText, "--quantize");
         }
         catch (FormatException e)
         {

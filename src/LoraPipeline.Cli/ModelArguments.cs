@@ -74,11 +74,12 @@ internal sealed class ModelArguments
 
     public static ScalarType ParseDtype(string text) => DTypes.Parse(text, "--dtype").ToScalarType();
 
-    /// <summary>Parses a recomputation mode as the config writes it; a <see cref="FormatException"/> names <paramref name="option"/>.</summary>
-    public static ActivationCheckpointing ParseCheckpointing(string text, string option) =>
-        ConfigNaming.ParseEnum(typeof(ActivationCheckpointing), text) is ActivationCheckpointing mode
-            ? mode
-            : throw new FormatException($"{option}: '{text}' is not one of {ConfigNaming.EnumNames<ActivationCheckpointing>()}");
+    /// <summary>The value of enum option <paramref name="option"/> written as <paramref name="text"/> in config style
+    /// (<c>selective</c>, <c>nf4</c>); a <see cref="FormatException"/> listing the choices otherwise.</summary>
+    public static T ParseChoice<T>(string text, string option) where T : struct, Enum =>
+        ConfigNaming.ParseEnum(typeof(T), text) is T value
+            ? value
+            : throw new FormatException($"{option}: '{text}' is not one of {ConfigNaming.EnumNames<T>()}");
 
     /// <summary>Runs <paramref name="body"/>, turning expected failures into a message on stderr and exit code 1.</summary>
     public static int Guard(Func<int> body)

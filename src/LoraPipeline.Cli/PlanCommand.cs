@@ -56,12 +56,11 @@ internal sealed class PlanCommand : IStandaloneForm
                 MicroBatchSize = Positive(parse.GetValue(_microBatch) ?? defaults.Train.MicroBatchSize, "--micro-batch-size"),
                 LoraR = Positive(parse.GetValue(_loraR) ?? defaults.Lora.R, "--lora-r"),
                 Dtype = DTypes.Parse(dtypeText, "--dtype"),
-                Checkpointing = ModelArguments.ParseCheckpointing(parse.GetValue(_checkpointing)!, "--activation-checkpointing"),
+                Checkpointing = ModelArguments.ParseChoice<ActivationCheckpointing>(parse.GetValue(_checkpointing)!, "--activation-checkpointing"),
                 Packing = parse.GetValue(_packing),
                 LossChunkTokens = parse.GetValue(_lossChunk) is { } chunk ? NonNegative(chunk, "--loss-chunk-tokens") : defaults.Train.LossChunkTokens,
                 LossTokens = parse.GetValue(_answerTokens) is { } n ? Positive(n, "--answer-tokens") : null,
-                Quantization = ConfigNaming.ParseEnum(typeof(WeightQuantization), parse.GetValue(_quantize)!) as WeightQuantization?
-                    ?? throw new FormatException($"--quantize: '{parse.GetValue(_quantize)}' is not one of {ConfigNaming.EnumNames<WeightQuantization>()}"),
+                Quantization = ModelArguments.ParseChoice<WeightQuantization>(parse.GetValue(_quantize)!, "--quantize"),
             };
         }
         catch (FormatException e)

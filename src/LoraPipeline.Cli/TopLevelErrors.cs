@@ -26,11 +26,8 @@ internal static class TopLevelErrors
             case ConfigException:
                 CliErrors.Write($"config error: {e.Message}");
                 return ExitCodes.ConfigError;
-            case IOException io when DiskFull.Is(io):
-                CliErrors.Write(DiskFull.Message(io));
-                return ExitCodes.Failed;
-            case StageException { InnerException: IOException inner } when DiskFull.Is(inner):
-                CliErrors.Write(DiskFull.Message(inner));
+            case var full when DiskFull.Is(full): // an IOException, or a stage error wrapping one
+                CliErrors.Write(DiskFull.Message(full));
                 return ExitCodes.Failed;
             case StageException or CheckpointException or LoraException or TokenizerException or DataException or HubException
                 or FormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException:

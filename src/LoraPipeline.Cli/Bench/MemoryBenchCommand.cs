@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using LoraPipeline.Benchmarking;
+using LoraPipeline.Configuration;
 using LoraPipeline.Sizing;
 
 namespace LoraPipeline.Cli.Bench;
@@ -88,12 +89,7 @@ internal static class MemoryBenchCommand
             var isTraining = parse.GetValue(training);
             if (parse.GetValue(child) is { } one)
                 return isTraining ? TrainingMemoryCase.Measure(one) : InferenceMemoryCase.Measure(one);
-            var nf4 = parse.GetValue(quantize) switch
-            {
-                "none" => false,
-                "nf4" => true,
-                var other => throw new ArgumentException($"--quantize: '{other}' is not none or nf4"),
-            };
+            var nf4 = ModelArguments.ParseChoice<WeightQuantization>(parse.GetValue(quantize)!, "--quantize") == WeightQuantization.Nf4;
             IReadOnlyList<string> cases = parse.GetValue(quick) ? TrainingCases : [.. TrainingCases, .. ScaleCases];
             return isTraining
                 ? Run("training", "case (hidden,layers,heads,kv,intermediate,vocab,dtype,batch,seq,answer,r[,recompute,chunk[,nf4]])",

@@ -59,7 +59,7 @@ internal static class TrainBenchCommand
             if (parse.GetValue(threads) is > 0 and var count) set_num_threads(count);
             var timed = Math.Max(1, parse.GetValue(steps));
             var warm = Math.Max(0, parse.GetValue(warmup));
-            var mode = ModelArguments.ParseCheckpointing(parse.GetValue(checkpointing)!, "--activation-checkpointing");
+            var mode = ModelArguments.ParseChoice<ActivationCheckpointing>(parse.GetValue(checkpointing)!, "--activation-checkpointing");
             var run = new TrainBenchRun(mode, Math.Max(0, parse.GetValue(lossChunk)));
             var (ours, oursMatmul) = Measure(shape, run, timed, warm, parse.GetValue(matmulSize));
             FreshProcessMemory(shape, run);

@@ -17,7 +17,7 @@ internal sealed record TrainBenchShape(
     int Layers, int Hidden, int Heads, int KvHeads, int Intermediate, int Vocab,
     int SeqLen, int MicroBatch, ScalarType Dtype, int LoraRank, double LoraAlpha, double LoraDropout, string Targets)
 {
-    public static readonly string[] AllTargets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+    public static readonly string[] AllTargets = [.. Modeling.DecoderLayer.ProjectionNames];
     public static readonly string[] AttentionTargets = ["q_proj", "k_proj", "v_proj", "o_proj"];
 
     public int HeadDim => Hidden / Heads;

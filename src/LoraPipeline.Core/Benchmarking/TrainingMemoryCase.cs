@@ -28,7 +28,7 @@ internal static class TrainingMemoryCase
     /// <summary>Steps measured: the second runs with gradients and moments already allocated, the steady state.</summary>
     public const int Steps = 2;
 
-    private static readonly string[] AllProjections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+    private static readonly string[] AllProjections = TrainBenchShape.AllTargets;
 
     public static int Measure(string text)
     {

@@ -67,67 +67,57 @@ internal static class CheckpointConverter
             log?.Invoke(quantize ? "the input is 4-bit NF4: its quantized weights are copied as stored"
                 : $"the input is 4-bit NF4: dequantizing its linear weights to {dtype.ShortName()}");
         // Write in the config's canonical order; tied heads and rotary caches are not carried over.
-        var names = TensorInventory.Expected(config).Keys.ToList();
         var expectedShapes = TensorInventory.Expected(config);
-        var shards = ShardPlan.Group(names, name => quantize && ModelQuantizer.IsQuantized(name)
-            ? Nf4Bytes(expectedShapes[name])
-            : expectedShapes[name].Aggregate(1L, (a, b) => a * b) * ElementSize(located, name, targetSize), maxShardBytes);
+        var names = expectedShapes.Keys.ToList();
+        var shards = ShardPlan.Group(names, name =>
+        {
+            var elements = expectedShapes[name].Aggregate(1L, (a, b) => a * b);
+            return quantize && ModelQuantizer.IsQuantized(name) ? Nf4Weight.StoredBytes(elements) : elements * ElementSize(located, name, targetSize);
+        }, maxShardBytes);
         Directory.CreateDirectory(outputDirectory);
 
         var tensorRecords = new List<ConversionManifest.TensorRecord>();
         var weightMap = new Dictionary<string, string>();
         long totalBytes = 0;
-        var readers = new Dictionary<string, SafetensorsFile>();
-        Tensor? ReadStored(string name)
+        using var checkpoint = new CheckpointTensors(name => located.TryGetValue(name, out var at) ? at.File : null);
+        Tensor? ReadStored(string name) => checkpoint.Read(name);
+        for (var s = 0; s < shards.Count; s++)
         {
-            if (!located.TryGetValue(name, out var at)) return null;
-            if (!readers.TryGetValue(at.File, out var reader)) readers[at.File] = reader = SafetensorsFile.Open(at.File);
-            return reader.Read(name);
-        }
-        try
-        {
-            for (var s = 0; s < shards.Count; s++)
+            var shardName = ShardPlan.FileName(s, shards.Count);
+            using var scope = NewDisposeScope();
+            var tensors = new List<KeyValuePair<string, Tensor>>();
+            foreach (var name in shards[s])
             {
-                var shardName = ShardPlan.FileName(s, shards.Count);
-                using var scope = NewDisposeScope();
-                var tensors = new List<KeyValuePair<string, Tensor>>();
-                foreach (var name in shards[s])
+                cancellationToken.ThrowIfCancellationRequested();
+                var linearWeight = ModelQuantizer.IsQuantized(name);
+                IReadOnlyList<KeyValuePair<string, Tensor>> produced;
+                if (linearWeight && inputQuantized)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var linearWeight = ModelQuantizer.IsQuantized(name);
-                    IReadOnlyList<KeyValuePair<string, Tensor>> produced;
-                    if (linearWeight && inputQuantized)
-                    {
-                        var stored = Nf4Serialization.Read(name, ReadStored, located[name].File);
-                        produced = quantize ? Nf4Serialization.StateDict(name, stored) : [new(name, stored.Dequantize(target))];
-                    }
-                    else if (linearWeight && quantize)
-                    {
-                        using var weight = ReadStored(name)!.to(target);
-                        produced = Nf4Serialization.StateDict(name, Nf4Weight.Quantize(weight));
-                    }
-                    else
-                    {
-                        var entry = located[name].Entry;
-                        var isFloat = entry.Type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64;
-                        var tensor = ReadStored(name)!;
-                        produced = [new(name, isFloat && tensor.dtype != target ? tensor.to(target) : tensor)];
-                    }
-                    foreach (var (key, tensor) in produced)
-                    {
-                        tensors.Add(new(key, tensor));
-                        tensorRecords.Add(new(key, tensor.shape, SafetensorsDType.NameOf(tensor.dtype), shardName));
-                        weightMap[key] = shardName;
-                        totalBytes += tensor.NumberOfElements * tensor.ElementSize;
-                    }
+                    var stored = Nf4Serialization.Read(name, ReadStored, located[name].File);
+                    produced = quantize ? Nf4Serialization.StateDict(name, stored) : [new(name, stored.Dequantize(target))];
                 }
-                SafetensorsWriter.Save(Path.Combine(outputDirectory, shardName), tensors);
-                log?.Invoke($"wrote {shardName} ({tensors.Count} tensors)");
+                else if (linearWeight && quantize)
+                {
+                    using var weight = ReadStored(name)!.to(target);
+                    produced = Nf4Serialization.StateDict(name, Nf4Weight.Quantize(weight));
+                }
+                else
+                {
+                    var entry = located[name].Entry;
+                    var isFloat = entry.Type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64;
+                    var tensor = ReadStored(name)!;
+                    produced = [new(name, isFloat && tensor.dtype != target ? tensor.to(target) : tensor)];
+                }
+                foreach (var (key, tensor) in produced)
+                {
+                    tensors.Add(new(key, tensor));
+                    tensorRecords.Add(new(key, tensor.shape, SafetensorsDType.NameOf(tensor.dtype), shardName));
+                    weightMap[key] = shardName;
+                    totalBytes += tensor.NumberOfElements * tensor.ElementSize;
+                }
             }
-        }
-        finally
-        {
-            foreach (var reader in readers.Values) reader.Dispose();
+            SafetensorsWriter.Save(Path.Combine(outputDirectory, shardName), tensors);
+            log?.Invoke($"wrote {shardName} ({tensors.Count} tensors)");
         }
         if (shards.Count > 1)
             new ShardIndex(weightMap, totalBytes).Write(Path.Combine(outputDirectory, CheckpointFormats.IndexFile));
@@ -153,14 +143,6 @@ internal static class CheckpointConverter
         AtomicFile.WriteAllText(Path.Combine(outputDirectory, ArtifactNames.ConversionManifest),
             JsonSerializer.Serialize(manifest, ConfigJson.Options) + "\n");
         return manifest;
-    }
-
-    // Stored bytes of an n-value weight in NF4 with double quantization: codes, 8-bit absmax, nested absmax, code books.
-    private static long Nf4Bytes(long[] shape)
-    {
-        var n = shape.Aggregate(1L, (a, b) => a * b);
-        var blocks = (n + Nf4Weight.DefaultBlocksize - 1) / Nf4Weight.DefaultBlocksize;
-        return (n + 1) / 2 + blocks + 4 * ((blocks + Nf4Weight.DefaultNestedBlocksize - 1) / Nf4Weight.DefaultNestedBlocksize) + 4 * (16 + 256) + 256;
     }
 
     private static long ElementSize(IReadOnlyDictionary<string, (string File, SafetensorsEntry Entry)> located, string name, int targetSize)

@@ -108,7 +108,7 @@ internal sealed class EvaluateStage : IStage, IStageFollowUp
                 ["source"] = config.Model.Source,
                 ["revision"] = config.Model.Revision,
                 // The commit a Hub revision resolved to when the base was downloaded (null for local and built-in bases).
-                ["commit"] = ModelPointer.TryRead(Path.Combine(context.ArtifactsDirectory, "download"))?.Revision,
+                ["commit"] = ModelPointer.ResolvedCommit(context.ArtifactsDirectory),
             },
             Dataset = config.Data.Examples ?? config.Data.Dataset,
             Examples = records.Count,

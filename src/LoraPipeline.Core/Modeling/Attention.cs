@@ -15,8 +15,11 @@ internal sealed class Attention : ProjectionModule
     private readonly int _kvHeads;
     private readonly int _headDim;
 
+    /// <summary>The attention projections, as Llama, Mistral and Qwen2 name them.</summary>
+    public static IReadOnlyList<string> StandardProjections { get; } = ["q_proj", "k_proj", "v_proj", "o_proj"];
+
     /// <summary>Builds the projections for <paramref name="config"/> in <paramref name="dtype"/> on <paramref name="device"/>.</summary>
-    public Attention(ModelConfig config, ScalarType dtype, Device device) : base("self_attn", "q_proj", "k_proj", "v_proj", "o_proj")
+    public Attention(ModelConfig config, ScalarType dtype, Device device) : base("self_attn", [.. StandardProjections])
     {
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;

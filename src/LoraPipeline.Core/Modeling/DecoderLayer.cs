@@ -34,6 +34,9 @@ internal sealed class DecoderLayer : nn.Module
     /// <summary>The device of this layer's weights (layers may be spread over devices, see <see cref="LayerPlacement"/>).</summary>
     public Device Device => _inputNorm.weight!.device;
 
+    /// <summary>Every projection LoRA can adapt in a layer: attention first, then MLP (all supported architectures share them).</summary>
+    public static IReadOnlyList<string> ProjectionNames { get; } = [.. Attention.StandardProjections, .. Mlp.StandardProjections];
+
     /// <summary>The attention block (<c>self_attn</c>).</summary>
     public Attention SelfAttention => _attention;
 

@@ -15,20 +15,25 @@ namespace LoraPipeline.Modeling;
 /// <param name="LayerDevices">For each decoder layer, the index of its device in <paramref name="Devices"/> (non-decreasing).</param>
 internal sealed partial record LayerPlacement(IReadOnlyList<string> Devices, IReadOnlyList<int> LayerDevices)
 {
-    /// <summary>Everything on <paramref name="device"/>.</summary>
-    public static LayerPlacement Single(string device, int layers) => new([device], Enumerable.Repeat(0, layers).ToList());
-
-    /// <summary>Whether more than one device entry is used.</summary>
-    public bool IsSpread => Devices.Count > 1;
-
     /// <summary>The device of the embedding (and of the batches fed to the model).</summary>
     public Device First => ParseDevice(Devices[0]);
 
     /// <summary>The device of the final norm and the LM head (and of the loss).</summary>
     public Device Last => ParseDevice(Devices[^1]);
 
-    /// <summary>The device of decoder layer <paramref name="layer"/>.</summary>
-    public Device ForLayer(int layer) => ParseDevice(Devices[LayerDevices[layer]]);
+    /// <summary>Decoder layers per device, first to last.</summary>
+    public IReadOnlyList<int> LayerCounts => Enumerable.Range(0, Devices.Count).Select(k => LayerDevices.Count(d => d == k)).ToList();
+
+    /// <summary>Bytes on each device for these parts' costs: its layers, plus the embedding on the first and the head on the last.</summary>
+    public IReadOnlyList<long> Loads(long embeddingBytes, IReadOnlyList<long> layerBytes, long headBytes)
+    {
+        ArgumentNullException.ThrowIfNull(layerBytes);
+        var loads = new long[Devices.Count];
+        for (var i = 0; i < LayerDevices.Count; i++) loads[LayerDevices[i]] += layerBytes[i];
+        loads[0] += embeddingBytes;
+        loads[^1] += headBytes;
+        return loads;
+    }
 
     [GeneratedRegex(@"^model\.layers\.(\d+)\.", RegexOptions.CultureInvariant)]
     private static partial Regex LayerName();

@@ -6,8 +6,11 @@ namespace LoraPipeline.Modeling;
 /// <summary>SwiGLU feed-forward block (<c>mlp</c>): <c>down_proj(silu(gate_proj(x)) · up_proj(x))</c>.</summary>
 internal sealed class Mlp : ProjectionModule
 {
+    /// <summary>The MLP projections, as Llama, Mistral and Qwen2 name them.</summary>
+    public static IReadOnlyList<string> StandardProjections { get; } = ["gate_proj", "up_proj", "down_proj"];
+
     /// <summary>Builds the projections for <paramref name="config"/> in <paramref name="dtype"/> on <paramref name="device"/>.</summary>
-    public Mlp(ModelConfig config, ScalarType dtype, Device device) : base("mlp", "gate_proj", "up_proj", "down_proj")
+    public Mlp(ModelConfig config, ScalarType dtype, Device device) : base("mlp", [.. StandardProjections])
     {
         long h = config.HiddenSize, i = config.IntermediateSize;
         SetProjection("gate_proj", nn.Linear(h, i, config.MlpBias, device, dtype));

@@ -61,22 +61,9 @@ internal static class ModelLoader
     // placeholder linear layer; the codes stay 4-bit on the device.
     private static void InstallQuantized(LlamaForCausalLM model, IReadOnlyDictionary<string, StoredTensor> stored, Func<string, Device> deviceOf)
     {
-        var readers = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
-        try
-        {
-            Tensor? Read(string name)
-            {
-                if (!stored.TryGetValue(name, out var entry)) return null;
-                if (!readers.TryGetValue(entry.File, out var reader)) readers[entry.File] = reader = SafetensorsFile.Open(entry.File);
-                return reader.Read(name, null, deviceOf(name));
-            }
-            foreach (var name in stored.Keys.Where(ModelQuantizer.IsQuantized).Order(StringComparer.Ordinal))
-                ModelQuantizer.Install(model, name, Quantization.Nf4Serialization.Read(name, Read, stored[name].File));
-        }
-        finally
-        {
-            foreach (var reader in readers.Values) reader.Dispose();
-        }
+        using var checkpoint = new CheckpointTensors(name => stored.TryGetValue(name, out var entry) ? entry.File : null);
+        foreach (var name in stored.Keys.Where(ModelQuantizer.IsQuantized).Order(StringComparer.Ordinal))
+            ModelQuantizer.Install(model, name, Quantization.Nf4Serialization.Read(name, n => checkpoint.Read(n, null, deviceOf(n)), stored[name].File));
     }
 
     /// <summary>Parameter name → shape the network expects (a tied <c>lm_head.weight</c> is not expected).</summary>

@@ -21,19 +21,24 @@ internal sealed record ModelPointer(string Source, string Kind, string Path, str
     public void Write(string downloadStageDirectory) =>
         AtomicFile.WriteAllText(System.IO.Path.Combine(downloadStageDirectory, FileName), JsonSerializer.Serialize(this, ConfigJson.Options) + "\n");
 
-    /// <summary>The pointer of a committed Download stage folder, or null when there is none or it cannot be read.</summary>
-    public static ModelPointer? TryRead(string downloadStageDirectory)
+    /// <summary>
+    /// The commit the base's Hub revision resolved to, as the Download stage of <paramref name="artifactsDirectory"/>
+    /// recorded it; null for local and built-in bases, or when that record is missing or unreadable.
+    /// </summary>
+    public static string? ResolvedCommit(string artifactsDirectory)
     {
-        var file = System.IO.Path.Combine(downloadStageDirectory, FileName);
+        var file = System.IO.Path.Combine(artifactsDirectory, "download", FileName);
         try
         {
-            return File.Exists(file) ? JsonSerializer.Deserialize<ModelPointer>(File.ReadAllText(file), ConfigJson.Options) : null;
+            return File.Exists(file) ? Parse(file)?.Revision : null;
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    private static ModelPointer? Parse(string file) => JsonSerializer.Deserialize<ModelPointer>(File.ReadAllText(file), ConfigJson.Options);
 
     /// <summary>The model folder recorded by a committed Download stage folder; a clear error when it is gone.</summary>
     public static string ResolveModelDirectory(string downloadStageDirectory)
@@ -43,7 +48,7 @@ internal sealed record ModelPointer(string Source, string Kind, string Path, str
         ModelPointer? pointer;
         try
         {
-            pointer = JsonSerializer.Deserialize<ModelPointer>(File.ReadAllText(file), ConfigJson.Options);
+            pointer = Parse(file);
         }
         catch (JsonException e)
         {

@@ -75,9 +75,15 @@ internal sealed class Nf4Weight : IDisposable
     /// <summary>Elements of the original weight.</summary>
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
 
-    /// <summary>Bytes this weight holds in memory: packed codes, absmax, code books.</summary>
-    public long StorageBytes =>
-        new[] { Packed, Absmax, QuantMap, NestedAbsmax, NestedQuantMap }.Sum(t => t is null ? 0 : t.NumberOfElements * t.ElementSize);
+    /// <summary>
+    /// Tensor bytes of an <paramref name="elements"/>-value weight quantized with the defaults (double quantization):
+    /// packed codes, 8-bit absmax, float32 nested absmax, both code books and about 256 bytes of quant-state JSON.
+    /// </summary>
+    public static long StoredBytes(long elements)
+    {
+        var blocks = (elements + DefaultBlocksize - 1) / DefaultBlocksize;
+        return (elements + 1) / 2 + blocks + 4 * ((blocks + DefaultNestedBlocksize - 1) / DefaultNestedBlocksize) + 4 * (16 + 256) + 256;
+    }
 
     /// <summary>
     /// Quantizes <paramref name="weight"/> (any float dtype, any device) with the NF4 code book; the result lives on
@@ -149,10 +155,6 @@ internal sealed class Nf4Weight : IDisposable
         }
         return output;
     }
-
-    /// <summary>A copy of this weight on <paramref name="device"/>.</summary>
-    public Nf4Weight To(Device device) => new(Packed.to(device), Absmax.to(device), QuantMap.to(device), Blocksize, Shape, Dtype,
-        NestedAbsmax?.to(device), NestedQuantMap?.to(device), NestedBlocksize, NestedOffset);
 
     /// <inheritdoc />
     public void Dispose()

@@ -70,12 +70,8 @@ internal sealed record HardwarePlan(
         {
             var placement = Modeling.LayerPlacement.Balance(Enumerable.Range(0, k).Select(i => $"cuda:{i}").ToList(),
                 costs.EmbeddingBytes, costs.LayerBytes, costs.HeadBytes);
-            var loads = new long[k];
-            for (var i = 0; i < layers; i++) loads[placement.LayerDevices[i]] += costs.LayerBytes[i];
-            loads[0] += costs.EmbeddingBytes;
-            loads[k - 1] += costs.HeadBytes;
-            if (loads.All(l => FrameworkOverhead.DeviceBytes(l) <= memoryBytes))
-                return Enumerable.Range(0, k).Select(d => placement.LayerDevices.Count(x => x == d)).ToList();
+            if (placement.Loads(costs.EmbeddingBytes, costs.LayerBytes, costs.HeadBytes).All(l => FrameworkOverhead.DeviceBytes(l) <= memoryBytes))
+                return placement.LayerCounts;
         }
         return null;
     }

@@ -27,7 +27,7 @@ internal sealed class TrainStage : IStage
             throw config.Problem("train.device", $"'{config.Train.Device}' is not a device; use cpu, cuda or cuda:N");
         // Every supported architecture (Llama, Mistral, Qwen2) names its projections the same seven ways, so a short name
         // outside them can never match; regular expressions are checked against the model when Train starts.
-        string[] projections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+        var projections = Modeling.DecoderLayer.ProjectionNames;
         foreach (var pattern in config.Lora.TargetModules)
         {
             if (string.IsNullOrWhiteSpace(pattern)) throw config.Problem("lora.target_modules", "holds an empty pattern");
@@ -49,7 +49,7 @@ internal sealed class TrainStage : IStage
         var source = ModelSource.Parse(context.Config.Model.Source, context.Config.Model.Revision);
         var request = new TrainRequest(context.Config, context.UpstreamDirectory("convert"), context.UpstreamDirectory("prepare"),
             context.OutputDirectory, context.ScratchDirectory, context.Fingerprint, BaseModelName(source),
-            ModelPointer.TryRead(Path.Combine(context.ArtifactsDirectory, "download"))?.Revision);
+            ModelPointer.ResolvedCommit(context.ArtifactsDirectory));
         TrainSummary summary;
         try
         {

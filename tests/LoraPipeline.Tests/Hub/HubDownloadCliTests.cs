@@ -141,7 +141,7 @@ public sealed class HubStageTests : HubTestBase
         Assert.That(rerun.ExitCode, Is.Zero, rerun.Output);
         Assert.That(rerun.Output, Does.Contain("download: running"), "a moved branch is not up to date");
         Assert.That(Path.GetFileName(Pointed()), Is.EqualTo(moved.Sha));
-        Assert.That(ModelPointer.TryRead(Temp.Combine("moving-artifacts", "download"))!.Revision, Is.EqualTo(moved.Sha), "source.json pins the resolved commit");
+        Assert.That(ModelPointer.ResolvedCommit(Temp.Combine("moving-artifacts")), Is.EqualTo(moved.Sha), "source.json pins the resolved commit");
 
         var requests = Hub.RequestCount;
         environment["HF_HUB_OFFLINE"] = "1";
