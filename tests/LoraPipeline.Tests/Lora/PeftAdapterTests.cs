@@ -133,6 +133,16 @@ public class PeftAdapterTests
         return (dir, Path.Combine(dir, "adapter_config.json"));
     }
 
+    // The q_proj adapter with one adapter_config.json field set to a JSON value.
+    private static string SaveQProjAdapterWith(TempDirectory temp, string key, string json)
+    {
+        var (dir, path) = SaveQProjAdapter(temp);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        config[key] = System.Text.Json.Nodes.JsonNode.Parse(json);
+        File.WriteAllText(path, config.ToJsonString());
+        return dir;
+    }
+
     [TestCase("\"use_dora\": false", "\"use_dora\": true", "DoRA")]
     [TestCase("\"modules_to_save\": null", "\"modules_to_save\": [\"lm_head\"]", "modules_to_save")]
     [TestCase("\"peft_type\": \"LORA\"", "\"peft_type\": \"IA3\"", "only LORA")]
@@ -160,10 +170,7 @@ public class PeftAdapterTests
     public void AdaptersWeWouldComputeWronglyAreRefusedNamingTheField(string key, string value, string message)
     {
         using var temp = new TempDirectory();
-        var (dir, path) = SaveQProjAdapter(temp);
-        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        config[key] = System.Text.Json.Nodes.JsonNode.Parse(value);
-        File.WriteAllText(path, config.ToJsonString());
+        var dir = SaveQProjAdapterWith(temp, key, value);
         var error = Assert.Throws<LoraException>(() => PeftAdapter.Load(dir))!;
         Assert.That(error.Message, Does.Contain(message).And.Contain("adapter_config.json"));
     }
@@ -174,10 +181,7 @@ public class PeftAdapterTests
     public void InitialisationsThatLeaveTheBaseAloneLoad(string value)
     {
         using var temp = new TempDirectory();
-        var (dir, path) = SaveQProjAdapter(temp);
-        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        config["init_lora_weights"] = System.Text.Json.Nodes.JsonNode.Parse(value);
-        File.WriteAllText(path, config.ToJsonString());
+        var dir = SaveQProjAdapterWith(temp, "init_lora_weights", value);
         using var contents = PeftAdapter.Load(dir);
         Assert.That(contents.Modules, Is.Not.Empty);
     }
@@ -190,10 +194,7 @@ public class PeftAdapterTests
     public void WeightsForModulesTheConfigDoesNotNameAreRefused(string targetModules, bool accepted)
     {
         using var temp = new TempDirectory();
-        var (dir, path) = SaveQProjAdapter(temp);
-        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        config["target_modules"] = System.Text.Json.Nodes.JsonNode.Parse(targetModules);
-        File.WriteAllText(path, config.ToJsonString());
+        var dir = SaveQProjAdapterWith(temp, "target_modules", targetModules);
         if (accepted)
         {
             using var contents = PeftAdapter.Load(dir);
