@@ -4,6 +4,13 @@ using System.Xml.Linq;
 
 public static class TestRunner
 {
+    // Under GitHub Actions the GitHubActions logger (package GitHubActionsTestLogger) also writes the results into the job
+    // summary and failed tests as annotations; elsewhere it would only print workflow commands, so it is left out.
+    private static string[] Loggers(ICakeContext context) =>
+        context.EnvironmentVariable("GITHUB_ACTIONS") == "true"
+            ? new[] { "trx", "console;verbosity=normal", "GitHubActions" }
+            : new[] { "trx", "console;verbosity=normal" };
+
     public static void Run(ICakeContext context)
     {
         var results = context.MakeAbsolute(context.Directory("artifacts/test-results"));
@@ -14,7 +21,7 @@ public static class TestRunner
             context.DotNetTest(Lora.Solution, new DotNetTestSettings
             {
                 Configuration = Lora.Configuration(context),
-                Loggers = new[] { "trx", "console;verbosity=normal" },
+                Loggers = Loggers(context),
                 ResultsDirectory = results,
                 NoLogo = true,
             });

@@ -79,4 +79,79 @@ public partial class WorkflowTests
         var text = File.ReadAllText(RepositoryPaths.Combine(".github", "workflows", "release.yml"));
         Assert.That(text, Does.Contain("GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}"));
     }
+
+    // The first major of each action whose action.yml says `runs.using: node24` (their release notes: checkout v5.0.0,
+    // setup-dotnet v5.0.0, cache v5.0.0, upload-artifact v6.0.0 — upload-artifact v5 still ran on Node 20 by default).
+    // GitHub's runners dropped Node 20 in 2026; an action not listed here must be checked and added before it is used.
+    private static readonly Dictionary<string, int> FirstNode24Major = new()
+    {
+        ["actions/checkout"] = 5,
+        ["actions/setup-dotnet"] = 5,
+        ["actions/cache"] = 5,
+        ["actions/upload-artifact"] = 6,
+    };
+
+    [GeneratedRegex("""^(?<action>[\w.-]+/[\w.-]+)@v(?<major>\d+)$""")]
+    private static partial Regex MajorPin();
+
+    private static IEnumerable<string> Uses(YamlMappingNode workflow) =>
+        Steps(workflow).Where(s => s.Children.ContainsKey("uses")).Select(s => ((YamlScalarNode)s["uses"]).Value!);
+
+    private static YamlMappingNode Job(YamlMappingNode workflow) =>
+        ((YamlMappingNode)workflow["jobs"]).Children.Values.Cast<YamlMappingNode>().Single();
+
+    [Test]
+    public void EveryActionIsPinnedToAMajorThatRunsOnNode24()
+    {
+        foreach (var name in Workflows)
+            foreach (var uses in Uses(Load(name)))
+            {
+                var pin = MajorPin().Match(uses);
+                Assert.That(pin.Success, Is.True, $"{name}: `uses: {uses}` is not pinned to a major version (owner/name@vN)");
+                var action = pin.Groups["action"].Value;
+                Assert.That(FirstNode24Major.ContainsKey(action), Is.True,
+                    $"{name}: {action} is not in {nameof(FirstNode24Major)}; check which of its majors runs on Node 24 and add it");
+                Assert.That(int.Parse(pin.Groups["major"].Value), Is.GreaterThanOrEqualTo(FirstNode24Major[action]),
+                    $"{name}: {uses} runs on Node 20, which GitHub's runners no longer have; use @v{FirstNode24Major[action]} or later");
+            }
+    }
+
+    [Test]
+    public void CiTokenIsReadOnly()
+    {
+        var permissions = (YamlMappingNode)Load("ci.yml")["permissions"];
+        Assert.That(permissions.Children.Keys.Select(k => ((YamlScalarNode)k).Value), Is.EqualTo(new[] { "contents" }));
+        Assert.That(((YamlScalarNode)permissions["contents"]).Value, Is.EqualTo("read"));
+    }
+
+    [Test]
+    public void HuggingFaceCacheKeyNamesTheModelSource()
+    {
+        foreach (var (name, source) in new[] { ("ci.yml", "env.MODEL_SOURCE"), ("release.yml", "inputs.model") })
+        {
+            var workflow = Load(name);
+            var cache = Steps(workflow).Single(s => s.Children.ContainsKey("with")
+                && ((YamlMappingNode)s["with"]).Children.ContainsKey("path")
+                && ((YamlScalarNode)((YamlMappingNode)s["with"])["path"]).Value == "${{ env.HF_HOME }}");
+            var key = ((YamlScalarNode)((YamlMappingNode)cache["with"])["key"]).Value!;
+            Assert.That(key, Does.Contain(source), $"{name}: the Hugging Face cache key must change with the model source");
+            Assert.That(key, Does.Contain("hashFiles("), $"{name}: ... and with the config that may name it");
+        }
+        // The source in ci.yml's key is the one its Evaluate step runs.
+        var ci = Load("ci.yml");
+        var env = (YamlMappingNode)Job(ci)["env"];
+        Assert.That(env.Children.ContainsKey("MODEL_SOURCE"), Is.True);
+        var evaluate = Steps(ci).Single(s => s.Children.ContainsKey("run") && ((YamlScalarNode)s["run"]).Value!.Contains("--target=Evaluate"));
+        Assert.That(((YamlScalarNode)evaluate["run"]).Value, Does.Contain("model.source=$MODEL_SOURCE"));
+    }
+
+    [Test]
+    public void TestResultsReachTheJobSummary()
+    {
+        var csproj = File.ReadAllText(RepositoryPaths.Combine("tests", "LoraPipeline.Tests", "LoraPipeline.Tests.csproj"));
+        Assert.That(csproj, Does.Contain("<PackageReference Include=\"GitHubActionsTestLogger\""));
+        var testCake = File.ReadAllText(RepositoryPaths.Combine("build", "test.cake"));
+        Assert.That(testCake, Does.Contain("\"GitHubActions\"").And.Contain("GITHUB_ACTIONS"));
+        Assert.That(RunTargets(Load("ci.yml")), Does.Contain("Test"));
+    }
 }
