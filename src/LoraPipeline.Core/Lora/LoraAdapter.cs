@@ -24,7 +24,10 @@ internal sealed class LoraAdapter
     /// <summary>The adapted model.</summary>
     public LlamaForCausalLM Model { get; }
 
-    /// <summary>Rank, alpha, dropout and scaling rule shared by every layer.</summary>
+    /// <summary>
+    /// The adapter-wide rank, alpha, dropout and scaling rule (PEFT's <c>r</c>, <c>lora_alpha</c>); a layer loaded
+    /// from a <c>rank_pattern</c>/<c>alpha_pattern</c> has its own in <see cref="LoraLinear.Settings"/>.
+    /// </summary>
     public LoraSettings Settings { get; }
 
     /// <summary>Full module paths of the adapted projections, in canonical order.</summary>

@@ -83,10 +83,12 @@ internal static class PeftAdapter
             if (a is null || b is null) { problems.Add($"module '{path}' has only {(a is null ? "lora_B" : "lora_A")}"); continue; }
             var aShape = file.Entry(a).Shape;
             var bShape = file.Entry(b).Shape;
-            if (aShape.Length != 2 || aShape[0] != config.R)
-                problems.Add($"'{a}' has shape {Shape(aShape)}, expected [r = {config.R}, in]");
-            if (bShape.Length != 2 || bShape[1] != config.R)
-                problems.Add($"'{b}' has shape {Shape(bShape)}, expected [out, r = {config.R}]");
+            var rank = config.SettingsFor(path).Rank;
+            var from = rank == config.R ? "r" : "rank_pattern";
+            if (aShape.Length != 2 || aShape[0] != rank)
+                problems.Add($"'{a}' has shape {Shape(aShape)}, expected [{from} = {rank}, in]");
+            if (bShape.Length != 2 || bShape[1] != rank)
+                problems.Add($"'{b}' has shape {Shape(bShape)}, expected [out, {from} = {rank}]");
         }
         if (order.Count == 0 && problems.Count == 0) problems.Add("it holds no LoRA weights");
         // PEFT applies only what target_modules names; weights for other modules mean config and file disagree.
@@ -134,13 +136,14 @@ internal static class PeftAdapter
             var projection = site.Host.GetProjection(site.ShortName);
             var (outFeatures, inFeatures, _) = LoraLinear.Describe(projection is LoraLinear lora ? lora.BaseLayer : projection);
             if (module.LoraA.shape[1] != inFeatures)
-                problems.Add($"'{PeftKeys.LoraA(module.ModulePath)}' is {Shape(module.LoraA.shape)} but the model's {site.ShortName} takes {inFeatures} inputs (expected [{contents.Config.R}, {inFeatures}])");
+                problems.Add($"'{PeftKeys.LoraA(module.ModulePath)}' is {Shape(module.LoraA.shape)} but the model's {site.ShortName} takes {inFeatures} inputs (expected [{module.LoraA.shape[0]}, {inFeatures}])");
             if (module.LoraB.shape[0] != outFeatures)
-                problems.Add($"'{PeftKeys.LoraB(module.ModulePath)}' is {Shape(module.LoraB.shape)} but the model's {site.ShortName} has {outFeatures} outputs (expected [{outFeatures}, {contents.Config.R}])");
+                problems.Add($"'{PeftKeys.LoraB(module.ModulePath)}' is {Shape(module.LoraB.shape)} but the model's {site.ShortName} has {outFeatures} outputs (expected [{outFeatures}, {module.LoraB.shape[1]}])");
         }
         if (problems.Count > 0)
             throw new LoraException($"{contents.Directory}: the adapter does not fit this model: " + string.Join("; ", problems));
-        var adapter = LoraInjector.Apply(model, contents.Modules.Select(m => m.ModulePath), contents.Config.Settings, seed: 0);
+        var adapter = LoraInjector.Apply(model, contents.Modules.Select(m => m.ModulePath), contents.Config.Settings, seed: 0,
+            settingsFor: contents.Config.SettingsFor);
         var byPath = contents.Modules.ToDictionary(m => m.ModulePath, StringComparer.Ordinal);
         using (no_grad())
         {

@@ -6,7 +6,9 @@ namespace LoraPipeline.Lora;
 /// <summary>
 /// <c>adapter_config.json</c> of a PEFT LoRA adapter. <see cref="ToJson"/> writes every field PEFT, transformers and
 /// vLLM read, with sorted keys and 2-space indent as PEFT does; <see cref="Parse"/> reads one back and refuses what
-/// this pipeline cannot apply (DoRA, <c>modules_to_save</c>, per-module rank/alpha patterns, biases, transposed weights).
+/// this pipeline cannot apply (DoRA, <c>modules_to_save</c>, biases, transposed weights, initialisations that alter the
+/// base). Per-module ranks and alphas (<c>rank_pattern</c>, <c>alpha_pattern</c>) are read as PEFT reads them
+/// (<see cref="PeftPatternKey"/>) and written for the modules whose rank or alpha differs from <c>r</c>/<c>lora_alpha</c>.
 /// </summary>
 internal sealed record PeftAdapterConfig
 {
@@ -31,8 +33,21 @@ internal sealed record PeftAdapterConfig
     /// <summary>Sorted short names of the adapted modules (<c>target_modules</c>).</summary>
     public required IReadOnlyList<string> TargetModules { get; init; }
 
-    /// <summary>The settings the config describes.</summary>
+    /// <summary><c>rank_pattern</c>: per-module ranks by key, in the file's order (empty when every module has rank r).</summary>
+    public IReadOnlyList<KeyValuePair<string, int>> RankPattern { get; init; } = [];
+
+    /// <summary><c>alpha_pattern</c>: per-module alphas by key, in the file's order.</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> AlphaPattern { get; init; } = [];
+
+    /// <summary>The settings the config describes for a module no pattern names.</summary>
     public LoraSettings Settings => new(R, LoraAlpha, LoraDropout, UseRslora);
+
+    /// <summary>The settings of the module at <paramref name="modulePath"/>: r and alpha after the patterns.</summary>
+    public LoraSettings SettingsFor(string modulePath) => Settings with
+    {
+        Rank = PeftPatternKey.Lookup(RankPattern, modulePath, R),
+        Alpha = PeftPatternKey.Lookup(AlphaPattern, modulePath, LoraAlpha),
+    };
 
     /// <summary>The config of <paramref name="adapter"/> for a base model called <paramref name="baseModelNameOrPath"/>.</summary>
     public static PeftAdapterConfig For(LoraAdapter adapter, string baseModelNameOrPath, string? revision)
@@ -48,6 +63,12 @@ internal sealed record PeftAdapterConfig
             LoraDropout = adapter.Settings.Dropout,
             UseRslora = adapter.Settings.UseRslora,
             TargetModules = adapter.TargetModules,
+            // A module whose rank or alpha differs from the adapter-wide ones is named by its full path, which PEFT's
+            // lookup matches exactly before any other key.
+            RankPattern = adapter.Layers.Where(l => l.Value.Settings.Rank != adapter.Settings.Rank)
+                .Select(l => KeyValuePair.Create(l.Key, l.Value.Settings.Rank)).ToList(),
+            AlphaPattern = adapter.Layers.Where(l => l.Value.Settings.Alpha != adapter.Settings.Alpha)
+                .Select(l => KeyValuePair.Create(l.Key, l.Value.Settings.Alpha)).ToList(),
         };
     }
 
@@ -56,7 +77,7 @@ internal sealed record PeftAdapterConfig
     {
         var fields = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal)
         {
-            ["alpha_pattern"] = new JsonObject(),
+            ["alpha_pattern"] = PatternJson(AlphaPattern, a => JsonValue.Create(a)),
             ["base_model_name_or_path"] = BaseModelNameOrPath,
             ["bias"] = "none",
             ["fan_in_fan_out"] = false,
@@ -69,7 +90,7 @@ internal sealed record PeftAdapterConfig
             ["modules_to_save"] = null,
             ["peft_type"] = "LORA",
             ["r"] = R,
-            ["rank_pattern"] = new JsonObject(),
+            ["rank_pattern"] = PatternJson(RankPattern, r => JsonValue.Create(r)),
             ["revision"] = Revision,
             ["target_modules"] = new JsonArray(TargetModules.Order(StringComparer.Ordinal).Select(m => (JsonNode?)m).ToArray()),
             ["task_type"] = "CAUSAL_LM",
@@ -99,9 +120,6 @@ internal sealed record PeftAdapterConfig
             throw new LoraException($"{source}: use_dora is true; DoRA adapters are not supported (vLLM refuses them too)");
         if (root["modules_to_save"] is JsonArray { Count: > 0 } saved)
             throw new LoraException($"{source}: modules_to_save lists {saved.ToJsonString()}; adapters that save full modules are not supported (vLLM refuses them too)");
-        foreach (var key in new[] { "rank_pattern", "alpha_pattern" })
-            if (root[key] is JsonObject { Count: > 0 } pattern)
-                throw new LoraException($"{source}: {key} is {pattern.ToJsonString()}; per-module ranks and alphas are not supported");
         // Initialisations that change the base weights (PiSSA, OLoRA, CorDA) or quantize them (LoftQ): the saved A and B
         // only make sense on that altered base, so applying them to the original one would compute something else.
         if (root["init_lora_weights"] is JsonValue init && init.GetValueKind() == JsonValueKind.String &&
@@ -119,8 +137,16 @@ internal sealed record PeftAdapterConfig
             throw new LoraException($"{source}: fan_in_fan_out is true; Llama-family projections store [out, in] weights, so it must be false");
         var r = Number(root, "r", source) ?? throw new LoraException($"{source}: r is missing");
         if (r != Math.Floor(r) || r < 1) throw new LoraException($"{source}: r must be a positive integer, got {r}");
+        var rankPattern = Pattern(root, "rank_pattern", source).Select(p =>
+            p.Value == Math.Floor(p.Value) && p.Value >= 1 ? KeyValuePair.Create(p.Key, (int)p.Value)
+                : throw new LoraException($"{source}: rank_pattern[\"{p.Key}\"] must be a positive integer, got {p.Value}")).ToList();
+        var alphaPattern = Pattern(root, "alpha_pattern", source).Select(p =>
+            p.Value > 0 && double.IsFinite(p.Value) ? p
+                : throw new LoraException($"{source}: alpha_pattern[\"{p.Key}\"] must be positive, got {p.Value}")).ToList();
         return new PeftAdapterConfig
         {
+            RankPattern = rankPattern,
+            AlphaPattern = alphaPattern,
             BaseModelNameOrPath = String(root, "base_model_name_or_path", source) ?? "",
             Revision = String(root, "revision", source),
             R = (int)r,
@@ -136,6 +162,29 @@ internal sealed record PeftAdapterConfig
                 _ => throw new LoraException($"{source}: target_modules must be a list of names or a regular expression"),
             },
         };
+    }
+
+    private static JsonObject PatternJson<T>(IReadOnlyList<KeyValuePair<string, T>> pattern, Func<T, JsonNode> value)
+    {
+        var json = new JsonObject();
+        foreach (var (key, v) in pattern) json[key] = value(v);
+        return json;
+    }
+
+    private static List<KeyValuePair<string, double>> Pattern(JsonObject root, string key, string source)
+    {
+        if (root[key] is null) return [];
+        if (root[key] is not JsonObject pattern) throw new LoraException($"{source}: {key} must be an object mapping module patterns to numbers");
+        var entries = new List<KeyValuePair<string, double>>();
+        foreach (var (name, node) in pattern)
+        {
+            if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
+                throw new LoraException($"{source}: {key}[\"{name}\"] must be a number");
+            if (PeftPatternKey.Problem(name) is { } problem)
+                throw new LoraException($"{source}: {key} key \"{name}\" is not a valid regular expression: {problem}");
+            entries.Add(KeyValuePair.Create(name, v.GetValue<double>()));
+        }
+        return entries;
     }
 
     private static string? String(JsonObject root, string key, string source) => root[key] switch
