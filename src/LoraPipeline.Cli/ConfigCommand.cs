@@ -14,11 +14,14 @@ internal static class ConfigCommand
         var command = new Command("config", "validate a config (with --set overrides) and print the resolved values");
         command.Options.Add(options.Config);
         command.Options.Add(options.Set);
+        command.Arguments.Add(options.Overrides);
         command.SetAction(parse =>
         {
             try
             {
-                var config = PipelineConfigs.Load(parse.GetValue(options.Config)!, parse.GetValue(options.Set) ?? []);
+                var config = PipelineConfigs.Load(parse.GetValue(options.Config)!, options.AllOverrides(parse));
+                // stdout stays the JSON alone; how each NeMo key was read goes to stderr.
+                NemoTranslationLines.Write(Console.Error, config);
                 Console.Out.WriteLine(ConfigJson.Serialize(config));
                 return ExitCodes.Ok;
             }

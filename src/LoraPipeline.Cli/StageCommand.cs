@@ -27,11 +27,13 @@ internal static class StageCommand
         var command = new Command(entry.Name, entry.Summary);
         options.AddTo(command);
         standalone?.AddTo(command);
+        // Stages with a standalone form have their own positional arguments; the others take overrides positionally too.
+        if (standalone is null) command.Arguments.Add(options.Overrides);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (standalone?.TryRun(parse, cancellationToken) is { } standaloneRun) return await standaloneRun;
             var configPath = parse.GetValue(options.Config)!;
-            var overrides = parse.GetValue(options.Set) ?? [];
+            var overrides = standalone is null ? options.AllOverrides(parse) : parse.GetValue(options.Set) ?? [];
             var artifacts = parse.GetValue(options.Artifacts);
             return await RunAsync(entry, configPath, overrides, artifacts, parse.GetValue(options.Threads), cancellationToken);
         });
@@ -46,6 +48,7 @@ internal static class StageCommand
         try
         {
             config = PipelineConfigs.Load(configPath, overrides);
+            NemoTranslationLines.Write(Console.Out, config);
         }
         catch (ConfigException e)
         {

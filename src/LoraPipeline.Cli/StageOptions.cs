@@ -17,6 +17,17 @@ internal sealed class StageOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    /// <summary>Overrides written as NeMo/Hydra users write them, without <c>--set</c>: <c>trainer.max_steps=2048 model.optim.lr=1e-4</c>.</summary>
+    public Argument<string[]> Overrides { get; } = new("overrides")
+    {
+        Description = "overrides as key=value, ours or NeMo's (trainer.max_steps=2048 model.optim.lr=1e-4), same as --set",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    /// <summary>The <c>--set</c> overrides followed by the positional ones, in that order.</summary>
+    public string[] AllOverrides(ParseResult parse) =>
+        [.. parse.GetValue(Set) ?? [], .. parse.GetValue(Overrides) ?? []];
+
     public Option<string?> Artifacts { get; } = new("--artifacts")
     {
         Description = "artifacts folder (default: artifacts/<config name>)",

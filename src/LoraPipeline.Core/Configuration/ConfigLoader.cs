@@ -28,8 +28,10 @@ internal static class ConfigLoader
     {
         var origins = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
         var root = ReadRoot(yaml, sourceName);
+        var nemoNotes = new List<string>();
         foreach (var assignment in overrides ?? [])
-            ApplyOverride(root, assignment, origins);
+            foreach (var ours in TranslateNemo(assignment, nemoNotes))
+                ApplyOverride(root, ours, origins, $"--set {assignment}");
 
         string OriginOf(YamlNode node) =>
             origins.TryGetValue(node, out var o) ? o : $"{sourceName}:{node.Start.Line}";
@@ -38,6 +40,7 @@ internal static class ConfigLoader
         var config = (PipelineConfig)BindObject(typeof(PipelineConfig), root, "", OriginOf, keyOrigins);
         config.SourceName = sourceName;
         config.KeyOrigins = keyOrigins;
+        config.NemoTranslations = nemoNotes;
         config.Validate();
         return config;
     }
@@ -62,9 +65,52 @@ internal static class ConfigLoader
         };
     }
 
-    private static void ApplyOverride(YamlMappingNode root, string assignment, Dictionary<YamlNode, string> origins)
+    // A NeMo override (trainer.max_steps=2048, model.optim.lr=1e-4, ...) becomes ours through NemoOverrides, is accepted
+    // with a note, or is refused with the reason; anything else passes through unchanged.
+    private static IEnumerable<string> TranslateNemo(string assignment, List<string> notes)
     {
+        var eq = assignment.IndexOf('=');
+        if (eq <= 0) return [assignment];
+        var key = assignment[..eq].Trim();
+        var valueText = assignment[(eq + 1)..];
+        if (!NemoOverrides.IsNemoKey(key, IsOurKey)) return [assignment];
         var origin = $"--set {assignment}";
+        var entry = NemoOverrides.Find(key)
+            ?? throw new ConfigException(origin, key,
+                $"neither one of our keys nor a NeMo key translated here; NeMo keys known: {string.Join(", ", NemoOverrides.KnownNear(key))}");
+        NemoValue value;
+        try
+        {
+            value = NemoValue.Parse(valueText);
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException(origin, key, $"value is not valid YAML: {e.Message}");
+        }
+        var outcome = entry.Translate(value);
+        if (outcome.Refusal is { } reason)
+            throw new ConfigException(origin, key, $"NeMo key refused: {reason}");
+        var mapped = string.Join(", ", outcome.Assignments.Select(a => $"{a.Key}={a.Value}"));
+        notes.Add(outcome.Assignments.Count == 0
+            ? $"{entry.Name}={valueText} -> nothing set: {outcome.Note}"
+            : $"{entry.Name}={valueText} -> {mapped}{(outcome.Note is null ? "" : $" ({outcome.Note})")}");
+        return outcome.Assignments.Select(a => $"{a.Key}={a.Value}").ToList();
+    }
+
+    private static bool IsOurKey(string key)
+    {
+        var type = typeof(PipelineConfig);
+        foreach (var part in key.Split('.'))
+        {
+            var property = FindProperty(type, part);
+            if (property is null) return false;
+            type = property.PropertyType;
+        }
+        return true;
+    }
+
+    private static void ApplyOverride(YamlMappingNode root, string assignment, Dictionary<YamlNode, string> origins, string origin)
+    {
         var eq = assignment.IndexOf('=');
         if (eq <= 0)
             throw new ConfigException(origin, assignment, "an override must look like section.key=value, for example train.lr=2e-4");

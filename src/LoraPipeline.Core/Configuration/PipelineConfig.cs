@@ -37,6 +37,10 @@ internal sealed class PipelineConfig
     [JsonIgnore]
     public IReadOnlyDictionary<string, string> KeyOrigins { get; internal set; } = new Dictionary<string, string>();
 
+    /// <summary>How each NeMo-style override was read, one line each: the NeMo key and value, then our keys or why nothing is set.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> NemoTranslations { get; internal set; } = [];
+
     /// <summary>A <see cref="ConfigException"/> about <paramref name="key"/> that names where its value came from.</summary>
     public ConfigException Problem(string key, string problem) =>
         new(KeyOrigins.TryGetValue(key, out var origin) ? origin : SourceName, key, problem);
