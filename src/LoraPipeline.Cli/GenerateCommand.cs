@@ -79,16 +79,16 @@ internal static class GenerateCommand
         return ExitCodes.Ok;
     }
 
-    // The tokenizer of the model folder, or the one shipped beside the adapter when the model folder has none.
-    private static ModelTokenizer? LoadTokenizer(string modelDirectory, string? adapterDirectory)
+    // The tokenizer of the model folder, or the one shipped beside the adapter when the model folder has none; null
+    // when neither has one (a text prompt then fails naming both, see NoTokenizer).
+    private static ModelTokenizer? LoadTokenizer(string modelDirectory, string? adapterDirectory) =>
+        TryLoadTokenizer(modelDirectory) ?? (adapterDirectory is null ? null : TryLoadTokenizer(adapterDirectory));
+
+    private static ModelTokenizer? TryLoadTokenizer(string directory)
     {
         try
         {
-            return ModelTokenizer.Load(modelDirectory);
-        }
-        catch (TokenizerException) when (adapterDirectory is not null)
-        {
-            return ModelTokenizer.Load(adapterDirectory);
+            return ModelTokenizer.Load(directory);
         }
         catch (TokenizerException)
         {
@@ -103,14 +103,26 @@ internal static class GenerateCommand
             var formatPath = parse.GetValue(options.PromptFormat)
                 ?? (parse.GetValue(options.Model.Adapter) is { } adapter ? Path.Combine(adapter, ArtifactNames.PromptFormat) : null)
                 ?? throw new ArgumentException("--question needs the training prompt format: --adapter DIR with prompt_format.json, or --prompt-format FILE");
+            if (parse.GetValue(options.PromptFormat) is null && !File.Exists(formatPath))
+                throw new ArgumentException($"--question: the adapter folder {Path.GetDirectoryName(formatPath)} has no {ArtifactNames.PromptFormat} " +
+                    "(a PEFT folder from elsewhere rarely does); give the prompt format it was trained with by --prompt-format FILE " +
+                    $"(Prepare writes it: artifacts/<run>/prepare/{ArtifactNames.PromptFormat}), or give token ids with --ids");
             var format = PromptFormatRecord.Read(formatPath);
+            if (tokenizer is null) throw new ArgumentException(NoTokenizer("--question", parse, options));
             var template = PromptTemplate.Create(format.Format, tokenizer!.SpecialTokens.Keys.ToHashSet());
             var encoder = new ExampleEncoder(tokenizer, template, format.Instruction, model.Config.MaxPositionEmbeddings);
             return (encoder.EncodePrompt(question, parse.GetValue(options.Context) ?? []), format.EndId);
         }
         if (parse.GetValue(options.Prompt) is { } prompt)
-            return (tokenizer?.Encode(prompt, addSpecialTokens: true)
-                ?? throw new ArgumentException($"--prompt: no tokenizer files in {parse.GetValue(options.Model.Model)}"), null);
+            return (tokenizer?.Encode(prompt, addSpecialTokens: true) ?? throw new ArgumentException(NoTokenizer("--prompt", parse, options)), null);
         return (options.Model.ParseIds(parse, model.Config.VocabSize), null);
     }
+
+    // A PEFT adapter folder usually has no tokenizer: the base model's is used, and only when neither has one does
+    // a text prompt fail, saying where it looked and that --ids needs none.
+    private static string NoTokenizer(string option, ParseResult parse, Options options) =>
+        $"{option}: no tokenizer files (tokenizer.json, tokenizer.model or vocab.json + merges.txt) in the model folder " +
+        $"{parse.GetValue(options.Model.Model)}" +
+        (parse.GetValue(options.Model.Adapter) is { } adapter ? $" or the adapter folder {adapter}" : "") +
+        "; copy the base model's tokenizer files there, or give token ids with --ids";
 }
