@@ -45,6 +45,21 @@ public static class FakeHubModels
         return repo;
     }
 
+    /// <summary>
+    /// The built-in tiny Llama (<see cref="LoraPipeline.Hub.BuiltinTinyLlama"/>) as a Hub repo: its config, weights and
+    /// real GPT-2 byte-level BPE tokenizer files, so every stage from Download to Publish runs on an <c>hf:</c> source.
+    /// </summary>
+    public static FakeHubRepo AddTinyLlama(FakeHub hub, string repoId)
+    {
+        var repo = hub.AddRepo(repoId);
+        using var temp = new TempDirectory("fakehub-tiny");
+        LoraPipeline.Hub.BuiltinTinyLlama.Write(temp.Path);
+        foreach (var file in Directory.GetFiles(temp.Path))
+            repo.AddFile(Path.GetFileName(file), File.ReadAllBytes(file));
+        repo.AddText("README.md", "---\nlicense: apache-2.0\n---\n# tiny llama\n");
+        return repo;
+    }
+
     /// <summary>A repo with only pickled weights.</summary>
     public static FakeHubRepo AddPickleOnlyModel(FakeHub hub, string repoId)
     {
