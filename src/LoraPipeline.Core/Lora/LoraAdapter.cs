@@ -33,6 +33,9 @@ internal sealed class LoraAdapter
     /// <summary>Full module paths of the adapted projections, in canonical order.</summary>
     public IReadOnlyList<string> ModulePaths => _layers.Select(l => l.Site.Path).ToList();
 
+    /// <summary>The adapted projection sites (path, short name, layer), in canonical order.</summary>
+    public IReadOnlyList<ProjectionSite> Sites => _layers.Select(l => l.Site).ToList();
+
     /// <summary>The sorted, distinct short names of the adapted projections (PEFT's <c>target_modules</c>).</summary>
     public IReadOnlyList<string> TargetModules => _layers.Select(l => l.Site.ShortName).Distinct().Order(StringComparer.Ordinal).ToList();
 

@@ -33,6 +33,15 @@ internal sealed record PeftAdapterConfig
     /// <summary>Sorted short names of the adapted modules (<c>target_modules</c>).</summary>
     public required IReadOnlyList<string> TargetModules { get; init; }
 
+    /// <summary>
+    /// A regular expression over full module paths written as <c>target_modules</c> instead of the name list, when
+    /// the adapted modules differ between layers (see <see cref="PeftTargets"/>); null otherwise.
+    /// </summary>
+    public string? TargetModulesRegex { get; init; }
+
+    /// <summary><c>layers_to_transform</c>: the adapted layers when not all are, or null.</summary>
+    public IReadOnlyList<int>? LayersToTransform { get; init; }
+
     /// <summary><c>rank_pattern</c>: per-module ranks by key, in the file's order (empty when every module has rank r).</summary>
     public IReadOnlyList<KeyValuePair<string, int>> RankPattern { get; init; } = [];
 
@@ -54,6 +63,7 @@ internal sealed record PeftAdapterConfig
     {
         ArgumentNullException.ThrowIfNull(adapter);
         ArgumentNullException.ThrowIfNull(baseModelNameOrPath);
+        var targets = PeftTargets.For(adapter.Sites, adapter.Model.Config.NumHiddenLayers);
         return new PeftAdapterConfig
         {
             BaseModelNameOrPath = baseModelNameOrPath,
@@ -63,6 +73,8 @@ internal sealed record PeftAdapterConfig
             LoraDropout = adapter.Settings.Dropout,
             UseRslora = adapter.Settings.UseRslora,
             TargetModules = adapter.TargetModules,
+            TargetModulesRegex = targets.Regex,
+            LayersToTransform = targets.LayersToTransform,
             // A module whose rank or alpha differs from the adapter-wide ones is named by its full path, which PEFT's
             // lookup matches exactly before any other key.
             RankPattern = adapter.Layers.Where(l => l.Value.Settings.Rank != adapter.Settings.Rank)
@@ -83,8 +95,8 @@ internal sealed record PeftAdapterConfig
             ["fan_in_fan_out"] = false,
             ["inference_mode"] = true,
             ["init_lora_weights"] = true,
-            ["layers_pattern"] = null,
-            ["layers_to_transform"] = null,
+            ["layers_pattern"] = LayersToTransform is null ? null : "layers",
+            ["layers_to_transform"] = LayersToTransform is null ? null : new JsonArray(LayersToTransform.Select(l => (JsonNode?)l).ToArray()),
             ["lora_alpha"] = LoraAlpha,
             ["lora_dropout"] = LoraDropout,
             ["modules_to_save"] = null,
@@ -92,7 +104,8 @@ internal sealed record PeftAdapterConfig
             ["r"] = R,
             ["rank_pattern"] = PatternJson(RankPattern, r => JsonValue.Create(r)),
             ["revision"] = Revision,
-            ["target_modules"] = new JsonArray(TargetModules.Order(StringComparer.Ordinal).Select(m => (JsonNode?)m).ToArray()),
+            ["target_modules"] = TargetModulesRegex is { } regex ? JsonValue.Create(regex)
+                : new JsonArray(TargetModules.Order(StringComparer.Ordinal).Select(m => (JsonNode?)m).ToArray()),
             ["task_type"] = "CAUSAL_LM",
             ["use_dora"] = false,
             ["use_rslora"] = UseRslora,

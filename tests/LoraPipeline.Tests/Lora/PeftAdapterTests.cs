@@ -47,7 +47,10 @@ public class PeftAdapterTests
         Assert.That(root.GetProperty("bias").GetString(), Is.EqualTo("none"));
         Assert.That(root.GetProperty("fan_in_fan_out").GetBoolean(), Is.False);
         Assert.That(root.GetProperty("init_lora_weights").GetBoolean(), Is.True);
-        Assert.That(root.GetProperty("target_modules").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "down_proj", "q_proj", "v_proj" }));
+        // q_proj and v_proj in both layers but down_proj only in layer 1: no name list says that, a regex does.
+        Assert.That(root.GetProperty("target_modules").GetString(), Is.EqualTo(
+            @"model\.layers\.0\.self_attn\.q_proj|model\.layers\.0\.self_attn\.v_proj|model\.layers\.1\.mlp\.down_proj|" +
+            @"model\.layers\.1\.self_attn\.q_proj|model\.layers\.1\.self_attn\.v_proj"));
         foreach (var key in new[] { "modules_to_save", "layers_to_transform", "layers_pattern" })
             Assert.That(root.GetProperty(key).ValueKind, Is.EqualTo(JsonValueKind.Null), key);
         foreach (var key in new[] { "rank_pattern", "alpha_pattern" })
@@ -225,5 +228,29 @@ public class PeftAdapterTests
         using var temp = new TempDirectory();
         Assert.That(Assert.Throws<LoraException>(() => PeftAdapter.Load(temp.Combine("nope")))!.Message, Does.Contain("adapter folder not found"));
         Assert.That(Assert.Throws<LoraException>(() => PeftAdapter.Load(temp.Path))!.Message, Does.Contain("no adapter_config.json"));
+    }
+
+    // What target_modules / layers_to_transform say must be exactly the adapted modules, for PEFT and vLLM alike.
+    [TestCase(new[] { "q_proj", "v_proj" }, "[\"q_proj\",\"v_proj\"]", null)]
+    [TestCase(new[] { @"model\.layers\.1\.self_attn\.(q|v)_proj" }, "[\"q_proj\",\"v_proj\"]", "[1]")]
+    [TestCase(new[] { @"model\.layers\.0\.mlp\.up_proj", @"model\.layers\.1\.self_attn\.q_proj" },
+        "\"model\\\\.layers\\\\.0\\\\.mlp\\\\.up_proj|model\\\\.layers\\\\.1\\\\.self_attn\\\\.q_proj\"", null)]
+    public void TargetsNameExactlyTheAdaptedModules(string[] patterns, string targetModules, string? layersToTransform)
+    {
+        using var temp = new TempDirectory();
+        using var model = LoadFixture();
+        var adapter = LoraInjector.Apply(model, Options(patterns), seed: 1);
+        PeftAdapter.Save(adapter, temp.Combine("a"), "base");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(temp.Combine("a", "adapter_config.json")))!;
+        Assert.That(config["target_modules"]!.ToJsonString(), Is.EqualTo(targetModules));
+        Assert.That(config["layers_to_transform"]?.ToJsonString(), Is.EqualTo(layersToTransform));
+        Assert.That(config["layers_pattern"]?.GetValue<string>(), Is.EqualTo(layersToTransform is null ? null : "layers"));
+        // Read back, the config names each adapted module and no other (PEFT's name and full-match rules).
+        using var contents = PeftAdapter.Load(temp.Combine("a"));
+        Assert.That(contents.Modules.Select(m => m.ModulePath), Is.EqualTo(adapter.ModulePaths));
+        var named = ProjectionSite.All(model).Select(s => s.Path)
+            .Where(p => TargetModuleMatcher.Names(p, contents.Config.TargetModules)
+                        && (layersToTransform is null || System.Text.Json.JsonSerializer.Deserialize<int[]>(layersToTransform)!.Any(l => p.StartsWith($"model.layers.{l}.", StringComparison.Ordinal))));
+        Assert.That(named, Is.EquivalentTo(adapter.ModulePaths));
     }
 }
