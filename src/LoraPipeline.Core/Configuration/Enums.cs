@@ -85,3 +85,34 @@ internal enum ActivationCheckpointing
     /// <summary>Each decoder layer keeps only its input and is recomputed in the backward pass.</summary>
     Full,
 }
+
+/// <summary>Which trainer runs the Train stage.</summary>
+internal enum TrainEngine
+{
+    /// <summary>Our own TorchSharp trainer, in the <c>lora</c> process.</summary>
+    Lora,
+    /// <summary>Hugging Face TRL's <c>SFTTrainer</c> with PEFT, from a generated bundle under <c>train/engine/</c>.</summary>
+    Trl,
+}
+
+/// <summary>Where the Train stage's work runs.</summary>
+internal enum TrainLauncher
+{
+    /// <summary>On this machine.</summary>
+    Local,
+    /// <summary>As a Kubeflow <c>PyTorchJob</c> applied with <c>kubectl</c> (TRL engine).</summary>
+    Kubernetes,
+}
+
+/// <summary>How an external engine shards training over processes.</summary>
+internal enum DistributedStrategy
+{
+    /// <summary>Data parallel, every process holds the whole model (PyTorch DDP).</summary>
+    Ddp,
+    /// <summary>PyTorch FSDP, parameters sharded (full shard).</summary>
+    Fsdp,
+    /// <summary>DeepSpeed ZeRO stage 2 (optimizer state and gradients sharded).</summary>
+    DeepspeedZero2,
+    /// <summary>DeepSpeed ZeRO stage 3 (parameters sharded too).</summary>
+    DeepspeedZero3,
+}

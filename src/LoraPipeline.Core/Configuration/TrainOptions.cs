@@ -101,4 +101,18 @@ internal sealed class TrainOptions
     /// <summary>Examples per forward pass during validation.</summary>
     [Description("examples per forward pass during validation"), Range(1, 4096)]
     public int EvalBatchSize { get; set; } = 8;
+
+    /// <summary>Which trainer runs: ours, or TRL from a generated bundle.</summary>
+    [Description("lora (ours, in process) or trl (a generated transformers + peft + trl bundle under train/engine/)")]
+    public TrainEngine Engine { get; set; } = TrainEngine.Lora;
+
+    /// <summary>Where the engine runs (not part of the fingerprint: the same training wherever it runs).</summary>
+    [Description("local or kubernetes (a Kubeflow PyTorchJob for the trl bundle)")]
+    public TrainLauncher Launcher { get; set; } = TrainLauncher.Local;
+
+    /// <summary>Machines, GPUs and sharding of an external engine.</summary>
+    public DistributedOptions Distributed { get; set; } = new();
+
+    /// <summary>The Kubernetes job (<c>train.launcher: kubernetes</c>).</summary>
+    public KubernetesOptions Kubernetes { get; set; } = new();
 }

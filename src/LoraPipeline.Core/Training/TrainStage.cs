@@ -18,7 +18,17 @@ internal sealed class TrainStage : IStage
     public bool UsesTorch => true;
 
     /// <inheritdoc />
-    public object ConfigSection(PipelineConfig config) => new { config.Lora, config.Train, config.Model.Source, config.Model.Revision, config.Data.Packing };
+    public object ConfigSection(PipelineConfig config) =>
+        new { config.Lora, Train = TrainingSettings(config.Train), config.Model.Source, config.Model.Revision, config.Data.Packing };
+
+    /// <summary>The <c>train</c> section without where it runs (<c>launcher</c>, <c>kubernetes</c>): the same training wherever it runs
+    /// has the same fingerprint.</summary>
+    private static System.Text.Json.Nodes.JsonNode TrainingSettings(TrainOptions train)
+    {
+        var node = JsonSerializer.SerializeToNode(train, ConfigJson.Options)!.AsObject();
+        foreach (var key in node.Select(p => p.Key).Where(k => k is "launcher" or "kubernetes").ToList()) node.Remove(key);
+        return node;
+    }
 
     /// <inheritdoc />
     public void CheckConfig(PipelineConfig config)
@@ -34,6 +44,9 @@ internal sealed class TrainStage : IStage
             if (Lora.TargetModuleMatcher.IsShortName(pattern) && !projections.Contains(pattern))
                 throw config.Problem("lora.target_modules", $"'{pattern}' names no projection; LoRA adapts {string.Join(", ", projections)} (or a regular expression over module paths)");
         }
+        if (config.Train.Engine == TrainEngine.Trl) Engines.TrlArguments.AccumulationSteps(config);
+        else if (config.Train.Launcher != TrainLauncher.Local)
+            throw config.Problem("train.launcher", $"'{ConfigNaming.EnumName(config.Train.Launcher)}' runs the trl engine's bundle; our own trainer runs locally (set train.engine: trl)");
         if (config.Lora.TargetModules.Count == 0) throw config.Problem("lora.target_modules", "is empty: name at least one module, e.g. q_proj");
         var devices = config.Train.Devices;
         if (devices.Contains("auto") && devices.Count > 1)
@@ -53,7 +66,9 @@ internal sealed class TrainStage : IStage
         TrainSummary summary;
         try
         {
-            summary = Trainer.Run(request, context.Console, cancellationToken);
+            summary = context.Config.Train.Engine == TrainEngine.Trl
+                ? Engines.TrlEngine.Run(request, context.ArtifactsDirectory, context.Console, cancellationToken)
+                : Trainer.Run(request, context.Console, cancellationToken);
         }
         catch (InvalidDataException e)
         {
