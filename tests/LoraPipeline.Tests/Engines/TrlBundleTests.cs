@@ -133,6 +133,18 @@ public class TrlBundleTests
         if (!OperatingSystem.IsWindows()) Assert.That(File.GetUnixFileMode(Path.Combine(_bundle, EngineNames.LaunchScript)).HasFlag(UnixFileMode.UserExecute));
     }
 
+    [Test]
+    public void TheScriptsAreValidPythonAndBash()
+    {
+        foreach (var (tool, args) in new[] { ("python3", new[] { "-m", "py_compile", Path.Combine(_bundle, EngineNames.EntryScript) }), ("bash", new[] { "-n", Path.Combine(_bundle, EngineNames.LaunchScript) }) })
+        {
+            ExternalResult result;
+            try { result = ExternalProcess.Run(tool, args, _ => { }, CancellationToken.None); }
+            catch (System.ComponentModel.Win32Exception) { Assert.Ignore($"{tool} is not installed here"); return; }
+            Assert.That(result.ExitCode, Is.Zero, $"{tool}: {string.Join("\n", result.Tail)}");
+        }
+    }
+
     [TestCase(ArtifactNames.TrainSplit, EngineNames.TrainData)]
     [TestCase(ArtifactNames.ValidSplit, EngineNames.ValidData)]
     public void TheDataFilesHoldExactlyThePreparedExamples(string split, string data)
