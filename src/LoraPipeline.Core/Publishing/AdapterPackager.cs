@@ -57,6 +57,11 @@ internal static class AdapterPackager
             files.Add(name);
         }
 
+        using (var weights = SafetensorsFile.Open(adapterWeights))
+        {
+            var modules = weights.Names.Select(n => Lora.PeftKeys.TryParse(n, out var path, out _) ? path : n).Distinct();
+            foreach (var warning in VllmLint.Check(File.ReadAllText(adapterConfig), adapterConfig, modules)) log($"vLLM: {warning}");
+        }
         Copy(adapterConfig, ArtifactNames.AdapterConfig);
         Copy(adapterWeights, ArtifactNames.AdapterWeights);
         if (FileHashing.Sha256File(Path.Combine(folder, ArtifactNames.AdapterWeights)) != adapterSha)

@@ -77,6 +77,20 @@ public class PublishPackageTests
     }
 
     [Test]
+    public void PackagingLintsTheAdapterAsVllmWould()
+    {
+        var config = Path.Combine(_artifacts.Artifacts, "train", ArtifactNames.AdapterFolder, ArtifactNames.AdapterConfig);
+        var sources = PackageSources.FromArtifacts(_artifacts.Artifacts);
+        var log = new List<string>();
+        AdapterPackager.Build(sources, _artifacts.Temp.Combine("ok"), _artifacts.Run().Config, Tag, log.Add);
+        Assert.That(log, Has.None.Contains("vLLM"), "r 4 on q/v: nothing to say");
+
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"modules_to_save\": null", "\"modules_to_save\": [\"lm_head\"]"));
+        var error = Assert.Throws<PublishException>(() => AdapterPackager.Build(sources, _artifacts.Temp.Combine("refused"), _artifacts.Run().Config, Tag))!;
+        Assert.That(error.Message, Does.Contain("modules_to_save").And.Contain("vLLM"));
+    }
+
+    [Test]
     public async Task PackageIsByteForByteReproducible()
     {
         await _artifacts.PublishAsync(NoGitHub);
