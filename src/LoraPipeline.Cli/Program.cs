@@ -26,6 +26,7 @@ foreach (var entry in StageCatalog.All)
         _ => null,
     }));
 root.Subcommands.Add(ConfigCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(LogitsCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());

@@ -38,7 +38,7 @@ internal static class NemoOverrides
     private static Entry Same(string name, string ours, Func<PipelineConfig, object?> export) =>
         new(name, v => Set((ours, v.Text)), (c, _) => NemoValue.Format(export(c)));
 
-    private static string F(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    private static string F(double value) => NemoValue.Format(value);
 
     // Our short projection names per NeMo LoRA target (NeMo fuses q/k/v and gate/up into one linear each).
     private static readonly (string Nemo, string[] Ours)[] TargetModules =
@@ -183,7 +183,8 @@ internal static class NemoOverrides
             (_, l) => NemoValue.Format(l.PipelineParallel)),
         new("model.sequence_parallel", v => BoolNote(v, false, "no sequence parallelism here", "sequence parallelism needs tensor parallelism, which is not done here")),
         new("model.mcore_gpt", v => NotedAny(v, "no effect here: one implementation of the network (Modeling/)")),
-        new("model.megatron_amp_O2", v => NotedAny(v, "no effect here: the frozen base computes in train.precision and the adapters and optimizer state are always float32")),
+        new("model.megatron_amp_O2", v => NotedAny(v, "no effect here: the frozen base computes in train.precision and the adapters and optimizer state are always float32"),
+            (_, _) => "False"),
         new("model.activations_checkpoint_granularity", TranslateGranularity,
             (c, _) => c.Train.ActivationCheckpointing switch { ActivationCheckpointing.None => "null", var m => ConfigNaming.ToSnakeCase(m.ToString()) }),
         new("model.activations_checkpoint_method", v => NotedAny(v, "we recompute layer by layer (NeMo's uniform with 1 layer per chunk); the method changes memory, never results"),
@@ -211,18 +212,19 @@ internal static class NemoOverrides
         new("model.data.train_ds.concat_sampling_probabilities", v => NotedAny(v, "not used: one training split"),
             (_, l) => NemoValue.Format(l.TrainProbabilities)),
         new("model.data.train_ds.max_seq_length", v => Set(("data.max_seq_length", v.Text)), (c, _) => NemoValue.Format(c.Data.MaxSeqLength)),
-        new("model.data.train_ds.num_workers", v => NotedAny(v, "no loader workers: the tokenized examples are read once into memory")),
+        new("model.data.train_ds.num_workers", v => NotedAny(v, "no loader workers: the tokenized examples are read once into memory"), (_, _) => "0"),
         new("model.data.train_ds.micro_batch_size", v => NotedAny(v, "the micro batch is train.micro_batch_size (model.micro_batch_size)")),
         new("model.data.train_ds.global_batch_size", v => NotedAny(v, "the global batch is train.global_batch_size (model.global_batch_size)")),
-        new("model.data.train_ds.prompt_template", v => NotedAny(v, "the prompt is rendered by model.prompt_format; the splits' input field holds it")),
+        new("model.data.train_ds.prompt_template", v => NotedAny(v, "the prompt is rendered by model.prompt_format; the splits' input field holds it"),
+            (_, _) => "'{input}{output}'"),
         new("model.data.validation_ds.file_names", v => NotedAny(v, "not used: the validation split is the Prepare stage's valid.jsonl"),
             (_, l) => Files(l.ValidFiles)),
         new("model.data.validation_ds.max_seq_length", v => NotedAny(v, "one length for every split: data.max_seq_length (model.data.train_ds.max_seq_length)"),
             (c, _) => NemoValue.Format(c.Data.MaxSeqLength)),
-        new("model.data.validation_ds.num_workers", v => NotedAny(v, "no loader workers: the tokenized examples are read once into memory")),
+        new("model.data.validation_ds.num_workers", v => NotedAny(v, "no loader workers: the tokenized examples are read once into memory"), (_, _) => "0"),
         new("model.data.validation_ds.metric.name", v => v.Scalar == "loss"
             ? Noted("validation is scored by loss, as here") : Refused("validation during training is scored by loss here; generation metrics are the Evaluate stage's")),
-        new("model.data.test_ds.max_seq_length", v => NotedAny(v, "one length for every split: data.max_seq_length")),
+        new("model.data.test_ds.max_seq_length", v => NotedAny(v, "one length for every split: data.max_seq_length"), (c, _) => NemoValue.Format(c.Data.MaxSeqLength)),
         new("model.data.test_ds.file_names", v => NotedAny(v, "not used: the holdout split is the Prepare stage's test.jsonl, scored by Evaluate"),
             (_, l) => Files(l.TestFiles)),
 

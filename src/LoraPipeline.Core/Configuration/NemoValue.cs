@@ -57,7 +57,7 @@ internal sealed class NemoValue
     {
         null => "null",
         bool b => b ? "True" : "False",
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        double d => double.IsInteger(d) && Math.Abs(d) < 1e15 ? d.ToString("0.0", CultureInfo.InvariantCulture) : d.ToString("R", CultureInfo.InvariantCulture),
         float f => f.ToString("R", CultureInfo.InvariantCulture),
         IFormattable n => n.ToString(null, CultureInfo.InvariantCulture),
         string s => s,

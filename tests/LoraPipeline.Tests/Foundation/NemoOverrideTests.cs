@@ -21,8 +21,8 @@ public class NemoOverrideTests
         "model.tensor_model_parallel_size=1",
         "model.pipeline_model_parallel_size=1",
         "model.megatron_amp_O2=False",
-        "model.activations_checkpoint_granularity=selective",
-        "model.activations_checkpoint_num_layers=null",
+        "model.activations_checkpoint_granularity=full",
+        "model.activations_checkpoint_num_layers=1",
         "model.activations_checkpoint_method=uniform",
         "model.optim.name=fused_adam",
         "model.optim.lr=1e-4",
@@ -35,7 +35,7 @@ public class NemoOverrideTests
         "model.data.validation_ds.max_seq_length=4096",
         "model.data.train_ds.num_workers=0",
         "exp_manager.checkpoint_callback_params.monitor=validation_loss",
-        "exp_manager.checkpoint_callback_params.save_best_model=False",
+        "exp_manager.checkpoint_callback_params.save_best_model=True",
         "exp_manager.checkpoint_callback_params.save_nemo_on_train_end=True",
         "exp_manager.resume_if_exists=True",
         "exp_manager.create_wandb_logger=False",
@@ -53,7 +53,7 @@ public class NemoOverrideTests
         Assert.That(config.Train.GlobalBatchSize, Is.EqualTo(128));
         Assert.That(config.Train.ValCheckInterval, Is.EqualTo(20));
         Assert.That(config.Train.Precision, Is.EqualTo(ComputePrecision.Bf16));
-        Assert.That(config.Train.ActivationCheckpointing, Is.EqualTo(ActivationCheckpointing.Selective));
+        Assert.That(config.Train.ActivationCheckpointing, Is.EqualTo(ActivationCheckpointing.Full));
         Assert.That(config.Train.Resume, Is.EqualTo(ResumeMode.Auto));
         Assert.That(config.Data.MaxSeqLength, Is.EqualTo(4096));
         Assert.That(config.Model.Source, Is.EqualTo("builtin:tiny-llama"), "a .nemo archive is noted, not taken as the source");
