@@ -28,6 +28,7 @@ foreach (var entry in StageCatalog.All)
 root.Subcommands.Add(ConfigCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(SelectCommand.Create());
 root.Subcommands.Add(LogitsCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(MergeCommand.Create());

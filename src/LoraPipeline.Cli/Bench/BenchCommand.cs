@@ -14,6 +14,7 @@ internal static class BenchCommand
         command.Subcommands.Add(InferBenchCommand.Create());
         command.Subcommands.Add(TrainBenchCommand.Create());
         command.Subcommands.Add(PackingBenchCommand.Create());
+        command.Subcommands.Add(SelectBenchCommand.Create());
         return command;
     }
 }

@@ -1,0 +1,58 @@
+using LoraPipeline.Hub;
+using LoraPipeline.Modeling;
+using LoraPipeline.Selection;
+using static TorchSharp.torch;
+
+namespace LoraPipeline.Benchmarking;
+
+/// <summary>One model and batch: the roofline's estimate beside the inference benchmark's measurement.</summary>
+/// <param name="Model">Which model.</param>
+/// <param name="Batch">Sequences decoded together.</param>
+/// <param name="EstimatedTokenMs">Roofline per-token latency on the measured machine profile.</param>
+/// <param name="MeasuredTokenMs">Median over runs of the measured per-token latency.</param>
+/// <param name="MeasuredMinTokenMs">Fastest run.</param>
+/// <param name="Bound">What bounds the estimate.</param>
+internal sealed record RooflineCheck(string Model, int Batch, double EstimatedTokenMs, double MeasuredTokenMs, double MeasuredMinTokenMs, string Bound)
+{
+    /// <summary>Estimate over measurement (median).</summary>
+    public double Ratio => EstimatedTokenMs / MeasuredTokenMs;
+}
+
+/// <summary>
+/// Checks the roofline for this machine: measures the machine profile (<see cref="MachineProfile"/>), then times
+/// decoding of the built-in tiny model's shape and the ~125M benchmark shape (random weights, float32) with the
+/// Benchmark stage's own <see cref="InferenceBenchmark"/>, and sets each beside the estimate. The calibration models
+/// (hidden 64, 1 and 3 layers) are not among the checked ones.
+/// </summary>
+internal static class RooflineValidation
+{
+    /// <summary>The shapes checked: the built-in tiny Llama and the ~125M model of <c>lora bench train</c>.</summary>
+    public static IReadOnlyList<(string Name, ModelConfig Config)> Shapes { get; } =
+    [
+        ("tiny (builtin:tiny-llama shape)", ModelConfig.FromJson(BuiltinTinyLlama.ConfigJson(), "builtin:tiny-llama")),
+        ("~125M (bench train shape)", ModelConfigs.Llama(768, 12, 12, 4, 2048, 32000)),
+    ];
+
+    /// <summary>Measures the profile, then each shape at each batch size; <paramref name="runs"/> timed runs per point.</summary>
+    public static (GpuProfile Profile, IReadOnlyList<RooflineCheck> Checks) Run(IReadOnlyList<int> batches, int promptTokens, int newTokens, int runs,
+        Action<string>? progress = null)
+    {
+        var profile = MachineProfile.Measure(ServingPrecision.F32);
+        progress?.Invoke("machine profile measured");
+        var checks = new List<RooflineCheck>();
+        foreach (var (name, config) in Shapes)
+        {
+            using var model = LlamaForCausalLM.CreateRandom(config, 5, ScalarType.Float32, CPU);
+            var candidate = new CatalogueModel(name, "", "llama", config, config.MaxPositionEmbeddings, "", false, null);
+            foreach (var batch in batches)
+            {
+                var grid = new BenchGrid([batch], [promptTokens], newTokens);
+                var measured = Enumerable.Range(0, runs).Select(_ => InferenceBenchmark.Run(model, grid)[0].TokenMilliseconds).Order().ToList();
+                var step = Roofline.Decode(candidate, profile, 1, batch, promptTokens + newTokens / 2, ServingPrecision.F32);
+                checks.Add(new RooflineCheck(name, batch, step.Seconds * 1000, measured[measured.Count / 2], measured[0], step.Bound));
+                progress?.Invoke($"{name}, batch {batch}: done");
+            }
+        }
+        return (profile, checks);
+    }
+}
