@@ -33,15 +33,19 @@ internal static class ModelCard
         var config = inputs.Config;
         var baseModel = BaseModel(inputs);
         var text = new StringBuilder();
-        text.Append("---\n")
-            .Append("base_model: ").Append(Quote(baseModel)).Append('\n')
-            .Append("library_name: peft\n")
+        text.Append("---\n");
+        // The Hub links base_model and datasets to repositories: written only when they are Hub ids.
+        if (report.ModelSource.StartsWith("hf:", StringComparison.Ordinal))
+            text.Append("base_model: ").Append(Quote(baseModel)).Append('\n');
+        text.Append("library_name: peft\n")
             .Append("license: ").Append(Quote(config.Publish.License)).Append('\n')
             .Append("pipeline_tag: text-generation\n")
             .Append("tags:\n");
         foreach (var tag in Tags) text.Append("  - ").Append(tag).Append('\n');
-        text.Append("datasets:\n  - ").Append(Quote(report.Dataset)).Append('\n')
-            .Append("---\n\n");
+        if (report.Dataset.StartsWith("hf:", StringComparison.Ordinal))
+            text.Append("datasets:\n  - ").Append(Quote(report.Dataset[3..].Split('@')[0])).Append('\n');
+        ModelIndex.Append(text, inputs.Tag, report);
+        text.Append("---\n\n");
 
         text.Append("# ").Append(inputs.Tag).Append(": LoRA adapter for ").Append(baseModel).Append("\n\n")
             .Append("A LoRA adapter (PEFT format) that fine-tunes `").Append(baseModel)
@@ -86,7 +90,7 @@ internal static class ModelCard
             .Append("from peft import PeftModel\n\n")
             .Append("base = AutoModelForCausalLM.from_pretrained(").Append(PythonString(baseModel))
             .Append((report.ModelCommit ?? report.ModelRevision) is { Length: > 0 } r ? $", revision={PythonString(r)}" : "")
-            .Append(", torch_dtype=\"auto\")\n")
+            .Append(", dtype=\"auto\")\n")
             .Append("model = PeftModel.from_pretrained(base, ").Append(PythonString(inputs.Tag)).Append(")\n")
             .Append("tokenizer = AutoTokenizer.from_pretrained(").Append(PythonString(inputs.Tag)).Append(")\n")
             .Append("```\n\n")
@@ -106,9 +110,12 @@ internal static class ModelCard
     {
         var lora = inputs.Config.Lora;
         var train = inputs.Config.Train;
-        var targets = inputs.AdapterConfig["target_modules"] is JsonArray array
-            ? array.Select(t => t?.ToString() ?? "")
-            : lora.TargetModules;
+        var targets = inputs.AdapterConfig["target_modules"] switch
+        {
+            JsonArray array => array.Select(t => t?.ToString() ?? ""),
+            JsonValue regex => [$"`{regex}`"],
+            _ => lora.TargetModules,
+        };
         yield return ("lora.r", Invariant(lora.R));
         yield return ("lora.alpha", Invariant(lora.Alpha));
         yield return ("lora.dropout", Invariant(lora.Dropout));

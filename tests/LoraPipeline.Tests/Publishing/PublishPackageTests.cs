@@ -117,7 +117,26 @@ public class PublishPackageTests
         Assert.That(Scalar("pipeline_tag"), Is.EqualTo("text-generation"));
         var tags = ((YamlSequenceNode)front["tags"]).Children.Select(t => ((YamlScalarNode)t).Value);
         Assert.That(tags, Is.SupersetOf(new[] { "lora", "peft", "rag" }));
-        Assert.That(((YamlSequenceNode)front["datasets"]).Children.Select(t => ((YamlScalarNode)t).Value), Is.EqualTo(new[] { "datasets/acme" }));
+        Assert.That(front.Children.ContainsKey("datasets"), Is.False, "datasets/acme is a local folder, not a Hub dataset id");
+
+        // model-index: the holdout results of the adapter and of the base alone, as the report holds them.
+        var index = (YamlMappingNode)((YamlSequenceNode)front["model-index"]).Children.Single();
+        Assert.That(((YamlScalarNode)index["name"]).Value, Is.EqualTo("adapter-v0.1.0"));
+        var result = (YamlMappingNode)((YamlSequenceNode)index["results"]).Children.Single();
+        var dataset = (YamlMappingNode)result["dataset"];
+        Assert.That(((YamlScalarNode)dataset["split"]).Value, Is.EqualTo("test"));
+        Assert.That(((YamlScalarNode)((YamlMappingNode)result["task"])["type"]).Value, Is.EqualTo("question-answering"));
+        var metrics = ((YamlSequenceNode)result["metrics"]).Children.Cast<YamlMappingNode>()
+            .ToDictionary(m => ((YamlScalarNode)m["name"]).Value!, m => (Type: ((YamlScalarNode)m["type"]).Value, Value: double.Parse(((YamlScalarNode)m["value"]).Value!, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(metrics["Holdout loss"], Is.EqualTo(("loss", 1.25)));
+        Assert.That(metrics["Holdout loss (base model)"], Is.EqualTo(("loss", 2.5)));
+        Assert.That(metrics["Exact match"], Is.EqualTo(("exact_match", 55.0)));
+        Assert.That(metrics["Exact match (base model)"], Is.EqualTo(("exact_match", 10.0)));
+        Assert.That(metrics["Token F1"], Is.EqualTo(("f1", 71.25)));
+        Assert.That(metrics["Token F1 (base model)"], Is.EqualTo(("f1", 30.5)));
+        Assert.That(metrics["Refusal accuracy"], Is.EqualTo(("accuracy", 90.0)));
+        Assert.That(metrics["Refusal accuracy (base model)"], Is.EqualTo(("accuracy", 40.0)));
+        Assert.That(metrics.Keys, Has.None.Contains("ROUGE"), "a metric the report lacks is left out, not written as 0");
 
         var body = card[(end + 5)..];
         Assert.That(body, Does.Contain("| loss (lower is better) | 2.5 | 1.25 | -1.25 |"));
@@ -125,6 +144,7 @@ public class PublishPackageTests
         Assert.That(body, Does.Contain("**Gate: passed**"));
         Assert.That(body, Does.Contain($"| lora.r | {new LoraPipeline.Configuration.PipelineConfig().Lora.R} |"), "hyperparameters come from the config");
         Assert.That(body, Does.Contain("PeftModel.from_pretrained(base, \"adapter-v0.1.0\")"));
+        Assert.That(body, Does.Contain("dtype=\"auto\"").And.Not.Contain("torch_dtype"), "transformers renamed torch_dtype to dtype");
         Assert.That(body, Does.Contain("revision=\"0123456789abcdef0123456789abcdef01234567\""), "the snippet loads the resolved commit, not the moving branch");
         Assert.That(body, Does.Contain("at revision `main` (commit `0123456789abcdef0123456789abcdef01234567`"));
         Assert.That(body, Does.Contain("lora generate --model <base model folder> --adapter adapter-v0.1.0"));
