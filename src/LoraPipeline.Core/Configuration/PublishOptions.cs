@@ -33,6 +33,10 @@ internal sealed class PublishOptions
     [Description("licence identifier for the model card")]
     public string License { get; set; } = "apache-2.0";
 
+    /// <summary>Languages of the adapter's answers (ISO 639-1 codes) for the model card's <c>language</c>.</summary>
+    [Description("languages the adapter answers in (ISO 639-1 codes) for the model card")]
+    public List<string> Language { get; set; } = ["en"];
+
     /// <summary>Also ship the merged checkpoint.</summary>
     [Description("also ship the merged checkpoint")]
     public bool IncludeMerged { get; set; }

@@ -39,7 +39,13 @@ internal static class ModelCard
             text.Append("base_model: ").Append(Quote(baseModel)).Append('\n');
         text.Append("library_name: peft\n")
             .Append("license: ").Append(Quote(config.Publish.License)).Append('\n')
-            .Append("pipeline_tag: text-generation\n")
+            .Append("pipeline_tag: text-generation\n");
+        if (config.Publish.Language.Count > 0)
+        {
+            text.Append("language:\n");
+            foreach (var language in config.Publish.Language) text.Append("  - ").Append(Quote(language)).Append('\n');
+        }
+        text
             .Append("tags:\n");
         foreach (var tag in Tags) text.Append("  - ").Append(tag).Append('\n');
         if (report.Dataset.StartsWith("hf:", StringComparison.Ordinal))

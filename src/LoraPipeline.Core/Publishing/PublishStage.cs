@@ -29,7 +29,7 @@ internal sealed class PublishStage : IStage, IStageFollowUp
 
     /// <inheritdoc />
     public object ConfigSection(PipelineConfig config) =>
-        new { config.Publish.Version, config.Publish.Tag, config.Publish.License, config.Publish.IncludeMerged };
+        new { config.Publish.Version, config.Publish.Tag, config.Publish.License, config.Publish.Language, config.Publish.IncludeMerged };
 
     /// <inheritdoc />
     public Task RunAsync(StageContext context, CancellationToken cancellationToken)

@@ -103,7 +103,7 @@ public class PublishPackageTests
     [Test]
     public async Task ModelCardHasHuggingFaceFrontMatterAndTheEvaluationTable()
     {
-        await _artifacts.PublishAsync(NoGitHub, "publish.license=mit");
+        await _artifacts.PublishAsync(NoGitHub, "publish.license=mit", "publish.language=[de, en]");
         var card = File.ReadAllText(Path.Combine(Folder, ArtifactNames.ModelCard));
         Assert.That(card, Does.StartWith("---\n"));
         var end = card.IndexOf("\n---\n", 4, StringComparison.Ordinal);
@@ -117,6 +117,7 @@ public class PublishPackageTests
         Assert.That(Scalar("pipeline_tag"), Is.EqualTo("text-generation"));
         var tags = ((YamlSequenceNode)front["tags"]).Children.Select(t => ((YamlScalarNode)t).Value);
         Assert.That(tags, Is.SupersetOf(new[] { "lora", "peft", "rag" }));
+        Assert.That(((YamlSequenceNode)front["language"]).Children.Select(t => ((YamlScalarNode)t).Value), Is.EqualTo(new[] { "de", "en" }));
         Assert.That(front.Children.ContainsKey("datasets"), Is.False, "datasets/acme is a local folder, not a Hub dataset id");
 
         // model-index: the holdout results of the adapter and of the base alone, as the report holds them.
