@@ -16,7 +16,7 @@ internal sealed class TrainBenchSession : IDisposable
 {
     private readonly LlamaForCausalLM _model;
     private readonly LoraAdapter _adapter;
-    private readonly AdamW _optimizer;
+    private readonly AdapterOptimizer _optimizer;
     private readonly IReadOnlyList<TokenRecord> _records;
     private readonly TrainBenchShape _shape;
     private readonly TrainBenchRun _run;
@@ -31,7 +31,7 @@ internal sealed class TrainBenchSession : IDisposable
         _model = LlamaForCausalLM.CreateRandom(shape.ModelConfig(), seed, shape.Dtype, CPU);
         _model.Model.Checkpointing = _run.Checkpointing;
         _adapter = LoraInjector.Apply(_model, shape.LoraOptions(), seed);
-        _optimizer = new AdamW(_adapter.NamedParameters().Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.999, 1e-8, 0.01);
+        _optimizer = new AdapterOptimizer(_adapter.NamedParameters().Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.999, 1e-8, 0.01);
         _records = _run.Records ?? shape.Records(Math.Max(8, _globalBatch), seed);
         _model.train();
     }

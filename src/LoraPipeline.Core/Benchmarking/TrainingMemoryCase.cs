@@ -112,7 +112,7 @@ internal static class TrainingMemoryCase
         model.Model.Checkpointing = mode;
         var adapter = LoraInjector.Apply(model, lora, seed: 3);
         model.train();
-        using var optimizer = new AdamW(adapter.NamedParameters().Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.98, 1e-8, 0.01);
+        using var optimizer = new AdapterOptimizer(adapter.NamedParameters().Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.98, 1e-8, 0.01);
         var random = new Random(5);
         var records = Enumerable.Range(0, batch)
             .Select(i => new TokenRecord($"r{i}", Enumerable.Range(0, seq).Select(_ => random.Next(config.VocabSize)).ToArray(), seq - answer))

@@ -116,3 +116,16 @@ internal enum DistributedStrategy
     /// <summary>DeepSpeed ZeRO stage 3 (parameters sharded too).</summary>
     DeepspeedZero3,
 }
+
+/// <summary>The optimizer over the adapter parameters (<c>train.optimizer</c>).</summary>
+internal enum OptimizerKind
+{
+    /// <summary>AdamW: decoupled weight decay (NeMo's fused_adam, PEFT/TRL's default).</summary>
+    Adamw,
+
+    /// <summary>Adam: weight decay added to the gradient (torch.optim.Adam).</summary>
+    Adam,
+
+    /// <summary>SGD with momentum (torch.optim.SGD, no dampening, no Nesterov).</summary>
+    Sgd,
+}

@@ -93,8 +93,10 @@ internal static class NemoOverrides
     private static Outcome TranslateOptimizer(NemoValue v) => v.Scalar switch
     {
         "fused_adam" or "distributed_fused_adam" or "adamw" or "mcore_distributed_optim" =>
-            Noted("our optimizer is AdamW with decoupled weight decay, which is what NeMo's fused_adam computes"),
-        _ => Refused($"'{v.Text}' is not an optimizer here; our trainer runs AdamW (NeMo's fused_adam)"),
+            SetWithNote("NeMo's fused_adam is AdamW: decoupled weight decay", ("train.optimizer", "adamw")),
+        "adam" => Set(("train.optimizer", "adam")),
+        "sgd" => Set(("train.optimizer", "sgd")),
+        _ => Refused($"'{v.Text}' is not an optimizer here; use fused_adam (AdamW), adam or sgd"),
     };
 
     private static Outcome TranslateSchedule(NemoValue v) => v.Scalar switch
@@ -193,7 +195,12 @@ internal static class NemoOverrides
             (c, _) => c.Train.ActivationCheckpointing == ActivationCheckpointing.Full ? "1" : "null"),
         new("model.answer_only_loss", v => BoolNote(v, true, "the loss is always over the answer tokens only",
             "the loss here is always over the answer tokens only (RAG prompts would otherwise dominate it)"), (_, _) => "True"),
-        new("model.optim.name", TranslateOptimizer, (_, _) => "fused_adam"),
+        new("model.optim.name", TranslateOptimizer, (c, _) => c.Train.Optimizer switch
+        {
+            OptimizerKind.Adamw => "fused_adam",
+            var kind => ConfigNaming.ToSnakeCase(kind.ToString()),
+        }),
+        new("model.optim.momentum", v => Set(("train.momentum", v.Text)), (c, _) => c.Train.Optimizer == OptimizerKind.Sgd ? F(c.Train.Momentum) : null),
         new("model.optim.lr", v => Set(("train.lr", v.Text)), (c, _) => F(c.Train.Lr)),
         new("model.optim.weight_decay", v => Set(("train.weight_decay", v.Text)), (c, _) => F(c.Train.WeightDecay)),
         new("model.optim.betas", v => v.Items.Count == 2

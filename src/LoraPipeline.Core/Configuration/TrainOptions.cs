@@ -14,6 +14,14 @@ internal sealed class TrainOptions
     [Description("peak learning rate"), Range(1e-9, 1.0)]
     public double Lr { get; set; } = 3e-3;
 
+    /// <summary>The optimizer: adamw (decoupled weight decay), adam (decay in the gradient) or sgd (with <see cref="Momentum"/>).</summary>
+    [Description("optimizer: adamw (decoupled weight decay), adam (weight decay in the gradient) or sgd (with train.momentum); state checkpointed exactly")]
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adamw;
+
+    /// <summary>SGD momentum.</summary>
+    [Description("SGD momentum (train.optimizer: sgd)"), Range(0.0, 0.999999)]
+    public double Momentum { get; set; } = 0.9;
+
     /// <summary>AdamW decoupled weight decay.</summary>
     [Description("AdamW weight decay"), Range(0.0, 1.0)]
     public double WeightDecay { get; set; } = 0.01;

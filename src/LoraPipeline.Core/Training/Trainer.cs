@@ -57,7 +57,7 @@ internal static class Trainer
         model.Model.Checkpointing = train.ActivationCheckpointing;
         var adapter = LoraInjector.Apply(model, request.Config.Lora, train.Seed);
         var parameters = adapter.NamedParameters();
-        using var optimizer = new AdamW(parameters.Select(p => (p.Key, p.Value)).ToList(), train.Beta1, train.Beta2, 1e-8, train.WeightDecay);
+        using var optimizer = new AdapterOptimizer(parameters.Select(p => (p.Key, p.Value)).ToList(), train.Beta1, train.Beta2, 1e-8, train.WeightDecay, train.Optimizer, train.Momentum);
 
         var trainSet = SplitFiles.ReadLines<TokenRecord>(Path.Combine(request.PrepareDirectory, SplitFiles.TokensFile(Split.Train)));
         var validSet = SplitFiles.ReadLines<TokenRecord>(Path.Combine(request.PrepareDirectory, SplitFiles.TokensFile(Split.Valid)));

@@ -17,7 +17,7 @@ internal sealed class TrainingCheckpoints(string scratchDirectory)
     private readonly string _root = Path.Combine(scratchDirectory, "checkpoints");
 
     /// <summary>Writes a checkpoint for <paramref name="state"/>.Step and keeps the newest <paramref name="keep"/>.</summary>
-    public void Save(TrainerState state, IEnumerable<KeyValuePair<string, Tensor>> parameters, AdamW optimizer, int keep)
+    public void Save(TrainerState state, IEnumerable<KeyValuePair<string, Tensor>> parameters, AdapterOptimizer optimizer, int keep)
     {
         AtomicDirectory.Write(Path.Combine(_root, $"step-{state.Step:000000}"), temp =>
         {
@@ -40,7 +40,7 @@ internal sealed class TrainingCheckpoints(string scratchDirectory)
     /// complete one is used instead; when checkpoints exist but none can be read, a <see cref="StageException"/> says so
     /// rather than training on from half-restored weights.
     /// </summary>
-    public TrainerState? RestoreLatest(string fingerprint, IReadOnlyList<KeyValuePair<string, TorchSharp.Modules.Parameter>> parameters, AdamW optimizer,
+    public TrainerState? RestoreLatest(string fingerprint, IReadOnlyList<KeyValuePair<string, TorchSharp.Modules.Parameter>> parameters, AdapterOptimizer optimizer,
         Action<string>? log = null)
     {
         var damaged = new List<string>();

@@ -29,7 +29,7 @@ internal static class TrainingStep
     /// with <paramref name="packLength"/> &gt; 0, of that many packed rows of up to <paramref name="packLength"/>
     /// tokens; <paramref name="lossChunkTokens"/> label positions per LM-head chunk (0 = one piece).
     /// </summary>
-    public static TrainingStepResult Run(LlamaForCausalLM model, AdamW optimizer, IReadOnlyList<TokenRecord> examples, int microBatch,
+    public static TrainingStepResult Run(LlamaForCausalLM model, AdapterOptimizer optimizer, IReadOnlyList<TokenRecord> examples, int microBatch,
         double lr, double gradClip, Device device, int lossChunkTokens = 0, int packLength = 0)
     {
         ArgumentNullException.ThrowIfNull(model);

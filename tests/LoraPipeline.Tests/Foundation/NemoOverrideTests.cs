@@ -89,7 +89,7 @@ public class NemoOverrideTests
     [TestCase("trainer.precision=16-mixed", "float16 is not supported")]
     [TestCase("model.tensor_model_parallel_size=2", "no tensor parallelism here")]
     [TestCase("trainer.num_nodes=4", "our trainer runs on one machine")]
-    [TestCase("model.optim.name=sgd", "'sgd' is not an optimizer here")]
+    [TestCase("model.optim.name=lamb", "'lamb' is not an optimizer here")]
     [TestCase("model.answer_only_loss=False", "always over the answer tokens only")]
     [TestCase("model.peft.peft_scheme=none", "full fine-tuning is not done here")]
     [TestCase("trainer.val_check_interval=0.25", "a fraction of an epoch has no counterpart")]

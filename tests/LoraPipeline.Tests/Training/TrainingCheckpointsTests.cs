@@ -18,7 +18,7 @@ public class TrainingCheckpointsTests
         using var model = LlamaForCausalLM.CreateRandom(ModelConfigs.Llama(hidden: 16, layers: 1, heads: 2, kvHeads: 2, intermediate: 32, vocab: 32), 1, ScalarType.Float32, CPU);
         var adapter = LoraInjector.Apply(model, new LoraOptions { R = 2, Alpha = 4, TargetModules = ["q_proj"] }, seed: 3);
         var parameters = adapter.NamedParameters();
-        using var optimizer = new AdamW(parameters.Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.98, 1e-8, 0.01);
+        using var optimizer = new AdapterOptimizer(parameters.Select(p => (p.Key, p.Value)).ToList(), 0.9, 0.98, 1e-8, 0.01);
         var checkpoints = new TrainingCheckpoints(temp.Path);
         var tensors = parameters.Select(p => KeyValuePair.Create(p.Key, (Tensor)p.Value)).ToList();
         checkpoints.Save(new TrainerState(1, 2.0, 1, 0, 3.0, "fp"), tensors, optimizer, keep: 3);

@@ -1,3 +1,4 @@
+using LoraPipeline.Configuration;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -5,24 +6,37 @@ using static TorchSharp.torch;
 namespace LoraPipeline.Training;
 
 /// <summary>
-/// AdamW with decoupled weight decay over the adapter parameters, float32 state. Written here rather than
-/// using <c>torch.optim.AdamW</c> so that its whole state (step, first and second moments) is plain tensors
-/// that a checkpoint saves and restores exactly, which bitwise-reproducible resume needs.
+/// The optimizer over the adapter parameters, float32 state: AdamW (decoupled weight decay, the default), Adam (weight
+/// decay added to the gradient, as <c>torch.optim.Adam</c>) or SGD with momentum (as <c>torch.optim.SGD</c>, no dampening).
+/// Written here rather than using <c>torch.optim</c> so that its whole state (step, moments or momentum buffer) is plain
+/// tensors that a checkpoint saves and restores exactly, which bitwise-reproducible resume needs.
 /// </summary>
-internal sealed class AdamW : IDisposable
+internal sealed class AdapterOptimizer : IDisposable
 {
     private readonly IReadOnlyList<(string Name, Parameter Parameter)> _parameters;
     private readonly Dictionary<string, (Tensor M, Tensor V)> _state = [];
 
     /// <summary>Creates the optimizer over named parameters.</summary>
-    public AdamW(IReadOnlyList<(string Name, Parameter Parameter)> parameters, double beta1, double beta2, double eps, double weightDecay)
+    /// <param name="parameters">Named parameters.</param>
+    /// <param name="beta1">Adam β1 (unused by SGD).</param>
+    /// <param name="beta2">Adam β2 (unused by SGD).</param>
+    /// <param name="eps">Adam ε (unused by SGD).</param>
+    /// <param name="weightDecay">Weight decay: decoupled for AdamW, added to the gradient for Adam and SGD.</param>
+    /// <param name="kind">Which update.</param>
+    /// <param name="momentum">SGD momentum.</param>
+    public AdapterOptimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters, double beta1, double beta2, double eps, double weightDecay,
+        OptimizerKind kind = OptimizerKind.Adamw, double momentum = 0.9)
     {
         _parameters = parameters;
-        (Beta1, Beta2, Eps, WeightDecay) = (beta1, beta2, eps, weightDecay);
+        (Beta1, Beta2, Eps, WeightDecay, Kind, Momentum) = (beta1, beta2, eps, weightDecay, kind, momentum);
         foreach (var (name, p) in parameters)
             _state[name] = (zeros_like(p, dtype: ScalarType.Float32), zeros_like(p, dtype: ScalarType.Float32));
     }
 
+    /// <summary>Which update.</summary>
+    public OptimizerKind Kind { get; }
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; }
     /// <summary>β1.</summary>
     public double Beta1 { get; }
     /// <summary>β2.</summary>
@@ -46,7 +60,16 @@ internal sealed class AdamW : IDisposable
             if (p.grad is not { } grad) continue;
             using var scope = NewDisposeScope();
             var (m, v) = _state[name];
-            p.mul_(1 - lr * WeightDecay);
+            if (Kind == OptimizerKind.Sgd)
+            {
+                // torch.optim.SGD: d = g + wd*p; buf = mu*buf + d (buf = d at the first step: buf starts at 0); p -= lr*buf.
+                var d = WeightDecay > 0 ? grad.add(p, alpha: WeightDecay) : grad;
+                m.mul_(Momentum).add_(d);
+                p.add_(m, alpha: -lr);
+                continue;
+            }
+            if (Kind == OptimizerKind.Adamw) p.mul_(1 - lr * WeightDecay);
+            else if (WeightDecay > 0) grad = grad.add(p, alpha: WeightDecay);
             m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
             v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
             var denominator = v.sqrt().div_(Math.Sqrt(bias2)).add_(Eps);
@@ -61,9 +84,11 @@ internal sealed class AdamW : IDisposable
             if (p.grad is { } grad) { grad.zero_(); }
     }
 
-    /// <summary>State tensors by name (<c>{param}.exp_avg</c>, <c>{param}.exp_avg_sq</c>) for a checkpoint.</summary>
-    public IEnumerable<KeyValuePair<string, Tensor>> StateTensors() =>
-        _state.SelectMany(s => new[] { KeyValuePair.Create($"{s.Key}.exp_avg", s.Value.M), KeyValuePair.Create($"{s.Key}.exp_avg_sq", s.Value.V) });
+    /// <summary>State tensors by name for a checkpoint: <c>{param}.exp_avg</c> and <c>{param}.exp_avg_sq</c> (Adam, AdamW) or
+    /// <c>{param}.momentum_buffer</c> (SGD), torch.optim's names.</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> StateTensors() => Kind == OptimizerKind.Sgd
+        ? _state.Select(s => KeyValuePair.Create($"{s.Key}.momentum_buffer", s.Value.M))
+        : _state.SelectMany(s => new[] { KeyValuePair.Create($"{s.Key}.exp_avg", s.Value.M), KeyValuePair.Create($"{s.Key}.exp_avg_sq", s.Value.V) });
 
     /// <summary>Restores state saved by <see cref="StateTensors"/> and the step count.</summary>
     public void Restore(IReadOnlyDictionary<string, Tensor> tensors, long steps)
@@ -71,6 +96,13 @@ internal sealed class AdamW : IDisposable
         using var noGrad = no_grad();
         foreach (var (name, (m, v)) in _state)
         {
+            if (Kind == OptimizerKind.Sgd)
+            {
+                if (!tensors.TryGetValue($"{name}.momentum_buffer", out var buffer))
+                    throw new InvalidDataException($"SGD momentum buffer for '{name}' is missing from the checkpoint");
+                m.copy_(buffer);
+                continue;
+            }
             if (!tensors.TryGetValue($"{name}.exp_avg", out var savedM) || !tensors.TryGetValue($"{name}.exp_avg_sq", out var savedV))
                 throw new InvalidDataException($"optimizer state for '{name}' is missing from the checkpoint");
             m.copy_(savedM);
