@@ -84,17 +84,11 @@ internal static class GenerateCommand
     private static ModelTokenizer? LoadTokenizer(string modelDirectory, string? adapterDirectory) =>
         TryLoadTokenizer(modelDirectory) ?? (adapterDirectory is null ? null : TryLoadTokenizer(adapterDirectory));
 
-    private static ModelTokenizer? TryLoadTokenizer(string directory)
-    {
-        try
-        {
-            return ModelTokenizer.Load(directory);
-        }
-        catch (TokenizerException)
-        {
-            return null;
-        }
-    }
+    // Null only when the folder has no tokenizer file at all; a broken one is an error naming it, not skipped.
+    private static ModelTokenizer? TryLoadTokenizer(string directory) =>
+        new[] { "tokenizer.json", "tokenizer.model", "vocab.json" }.Any(name => File.Exists(Path.Combine(directory, name)))
+            ? ModelTokenizer.Load(directory)
+            : null;
 
     private static (IReadOnlyList<int> Ids, int? EndId) PromptIds(ParseResult parse, Options options, LlamaForCausalLM model, ModelTokenizer? tokenizer)
     {

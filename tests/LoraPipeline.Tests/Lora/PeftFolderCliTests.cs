@@ -105,5 +105,11 @@ public class PeftFolderCliTests
         }
         var ids = LoraProcess.Run(temp.Path, null, "generate", "--model", bare, "--adapter", adapterDir, "--ids", "1 2 3", "--max-new-tokens", "2", "--json");
         Assert.That(ids.ExitCode, Is.EqualTo(0), ids.Output);
+
+        // A broken tokenizer file is named, not silently replaced by another folder's.
+        File.WriteAllText(Path.Combine(bare, "tokenizer.json"), "{ not json");
+        var broken = LoraProcess.Run(temp.Path, null, "generate", "--model", bare, "--adapter", adapterDir, "--prompt", "Hello");
+        Assert.That(broken.ExitCode, Is.EqualTo(1), broken.Output);
+        Assert.That(broken.StdErr, Does.Contain("tokenizer.json").And.Not.Contain("internal error"));
     }
 }
