@@ -22,6 +22,8 @@ Task("Build")
     .Description("Build the lora command line (Release)")
     .Does(() => Lora.BuildCli(Context));
 
+Task("Select").Description("Choose the base model and hardware against serving targets (model.source: select: takes the choice)")
+    .IsDependentOn("Build").Does(() => Lora.RunStage(Context, "select"));
 Task("Download").Description("Fetch the base model snapshot")
     .IsDependentOn("Build").Does(() => Lora.RunStage(Context, "download"));
 Task("Convert").Description("Verify and normalize the checkpoint")

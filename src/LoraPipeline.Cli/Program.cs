@@ -23,12 +23,12 @@ foreach (var entry in StageCatalog.All)
         "download" => new DownloadCommand(),
         "convert" => new ConvertCommand(),
         "plan" => new PlanCommand(),
+        "select" => new SelectCommand(),
         _ => null,
     }));
 root.Subcommands.Add(ConfigCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
-root.Subcommands.Add(SelectCommand.Create());
 root.Subcommands.Add(LogitsCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(MergeCommand.Create());

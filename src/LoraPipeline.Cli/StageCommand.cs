@@ -62,9 +62,18 @@ internal static class StageCommand
             CliErrors.Write($"--artifacts {artifacts}: is a file; name a folder (it is created if missing)");
             return ExitCodes.Failed;
         }
-        var run = new PipelineRun(config,
-            Path.GetFullPath(artifacts ?? PipelineRun.DefaultArtifactsDirectory(baseDirectory, configPath)),
-            baseDirectory, console);
+        var artifactsDirectory = Path.GetFullPath(artifacts ?? PipelineRun.DefaultArtifactsDirectory(baseDirectory, configPath));
+        try
+        {
+            if (entry.Name != "select" && LoraPipeline.Selection.SelectedSource.Apply(config, artifactsDirectory) is { } chosen)
+                console.WriteLine($"model.source: {LoraPipeline.Selection.SelectedSource.Markers[0]} -> {chosen} (select/choice.json)");
+        }
+        catch (ConfigException e)
+        {
+            CliErrors.Write($"config error: {e.Message}");
+            return ExitCodes.ConfigError;
+        }
+        var run = new PipelineRun(config, artifactsDirectory, baseDirectory, console);
         try
         {
             var stage = StageCatalog.Create(entry.Name);

@@ -29,6 +29,9 @@ internal sealed class PipelineConfig
     /// <summary>The Benchmark stage's grid.</summary>
     public BenchOptions Bench { get; set; } = new();
 
+    /// <summary>The Select stage's use case and hardware.</summary>
+    public SelectOptions Select { get; set; } = new();
+
     /// <summary>The file the configuration was read from (for errors about keys it does not state).</summary>
     [JsonIgnore]
     public string SourceName { get; internal set; } = "(defaults)";

@@ -22,6 +22,7 @@ internal static class StageCatalog
     /// <summary>All stages in dependency order.</summary>
     public static IReadOnlyList<Entry> All { get; } =
     [
+        new("select", "choose the base model and hardware against serving latency and throughput targets", () => new Selection.SelectStage()),
         new("download", "fetch the base model snapshot (Hub, local folder or builtin:tiny-llama)", () => new Hub.DownloadStage()),
         new("convert", "verify the checkpoint against config.json and normalize dtype, shards and tokenizer", () => new Checkpoints.ConvertStage()),
         new("prepare", "documents + questions -> retrieved contexts -> prompts -> train/valid/test JSONL", () => new Data.PrepareStage()),
