@@ -30,9 +30,11 @@ internal static class SelectBenchCommand
             if (parse.GetValue(runs) < 1) throw new ArgumentException("--runs must be at least 1");
             var (profile, checks) = RooflineValidation.Run(sizes, parse.GetValue(prompt), parse.GetValue(answer), parse.GetValue(runs), Console.Error.WriteLine);
             var inv = CultureInfo.InvariantCulture;
-            Console.WriteLine($"this machine ({get_num_threads()} threads, float32): vector x matrix {profile.BandwidthBytesPerSecond / 1e9:0.0} GB/s, " +
-                              $"matmul f32 {profile.F32Flops / 1e9:0.0} GFLOP/s, bf16 {profile.Bf16Flops / 1e9:0.0} GFLOP/s, " +
-                              $"decode overhead {profile.LayerOverheadSeconds * 1e6:0} us per layer + {profile.StepOverheadSeconds * 1e6:0} us per step");
+            Console.WriteLine($"this machine ({get_num_threads()} threads, float32): matmul f32 {profile.F32Flops / 1e9:0.0} GFLOP/s, bf16 {profile.Bf16Flops / 1e9:0.0} GFLOP/s");
+            foreach (var (batch, c) in profile.ByBatch!)
+                Console.WriteLine($"  batch {batch}: linear layer streams weights at {c.BandwidthBytesPerSecond / 1e9:0.0} GB/s; decode overhead " +
+                                  $"{c.LayerOverheadSeconds * 1e6:0} us per layer + {c.StepOverheadSeconds * 1e6:0} us per step (1- and 3-layer models of hidden 64); by input width: " +
+                                  string.Join(", ", (c.BandwidthByInFeatures ?? new Dictionary<int, double>()).Select(w => $"{w.Key}: {w.Value / 1e9:0.0} GB/s")));
             var table = new Table().AddColumns("model", "batch", "estimate ms/token", "measured median", "measured min", "estimate / measured", "bound");
             foreach (var c in checks)
                 table.AddRow(Markup.Escape(c.Model), c.Batch.ToString(inv), c.EstimatedTokenMs.ToString("0.000", inv), c.MeasuredTokenMs.ToString("0.000", inv),

@@ -37,7 +37,8 @@ internal static class RooflineValidation
     public static (GpuProfile Profile, IReadOnlyList<RooflineCheck> Checks) Run(IReadOnlyList<int> batches, int promptTokens, int newTokens, int runs,
         Action<string>? progress = null)
     {
-        var profile = MachineProfile.Measure(ServingPrecision.F32);
+        var widths = Shapes.SelectMany(s => new[] { s.Config.HiddenSize, s.Config.IntermediateSize }).ToList();
+        var profile = MachineProfile.Measure(ServingPrecision.F32, batches, widths);
         progress?.Invoke("machine profile measured");
         var checks = new List<RooflineCheck>();
         foreach (var (name, config) in Shapes)

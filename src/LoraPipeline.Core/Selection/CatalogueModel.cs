@@ -33,14 +33,17 @@ internal sealed record CatalogueModel(
         Config.ParameterCount() + Config.NumHiddenLayers * ((ExpertsPerToken - 1) * ExpertParameters + RouterParameters);
 
     /// <summary>
-    /// Parameters read from memory by one step over <paramref name="tokens"/> tokens: everything but the experts, plus
+    /// Parameters read from memory by one step over <paramref name="tokens"/> tokens: everything but the experts and an
+    /// untied input embedding (looked up, not streamed), plus
     /// the experts at least one token is routed to, E·(1 − (1 − k/E)^tokens) per layer under uniform routing.
     /// </summary>
     public double ParametersReadFor(long tokens)
     {
-        if (!IsMixtureOfExperts) return Config.ParameterCount();
+        // An untied input embedding is looked up row by row, not streamed: only the LM head is read in full.
+        var dense = Config.ParameterCount() - (Config.TieWordEmbeddings ? 0.0 : (double)Config.VocabSize * Config.HiddenSize);
+        if (!IsMixtureOfExperts) return dense;
         var touched = Experts * (1 - Math.Pow(1 - (double)ExpertsPerToken / Experts, tokens));
-        return Config.ParameterCount() - Config.NumHiddenLayers * (double)ExpertParameters +
+        return dense - Config.NumHiddenLayers * (double)ExpertParameters +
                Config.NumHiddenLayers * (touched * ExpertParameters + RouterParameters);
     }
 }

@@ -17,11 +17,24 @@ namespace LoraPipeline.Selection;
 /// <param name="StepOverheadSeconds">Fixed time per step outside the layers (embedding, head, sampling).</param>
 /// <param name="F32Flops">float32 peak, where serving in float32 is asked for (this machine).</param>
 /// <param name="IsGpu">False for this machine (one device, no tensor parallelism).</param>
+/// <param name="ByBatch">This machine's bandwidth and overheads measured at each batch size, where measured by batch.</param>
 internal sealed record GpuProfile(
     string Name, long MemoryBytes, double BandwidthBytesPerSecond, double Bf16Flops, double? Fp8Flops, double LinkBytesPerSecond,
     double MemoryEfficiency, double ComputeEfficiency, double LayerOverheadSeconds, double StepOverheadSeconds,
-    double? F32Flops = null, bool IsGpu = true)
+    double? F32Flops = null, bool IsGpu = true, IReadOnlyDictionary<int, BatchCalibration>? ByBatch = null)
 {
+    /// <summary>Bandwidth, layer and step overhead for a decode step of <paramref name="batch"/> sequences: the
+    /// measurement at the largest measured batch not above it where this machine was measured by batch, else the flat values.</summary>
+    public BatchCalibration At(int batch)
+    {
+        if (ByBatch is { Count: > 0 } measured)
+        {
+            var key = measured.Keys.Where(b => b <= batch).DefaultIfEmpty(measured.Keys.Min()).Max();
+            return measured[key];
+        }
+        return new BatchCalibration(BandwidthBytesPerSecond, LayerOverheadSeconds, StepOverheadSeconds);
+    }
+
     /// <summary>The peak for <paramref name="precision"/>, or null where the device lacks it.</summary>
     public double? PeakFlops(ServingPrecision precision) => precision switch
     {
@@ -29,6 +42,20 @@ internal sealed record GpuProfile(
         ServingPrecision.F32 => F32Flops ?? Bf16Flops / 2,
         _ => Bf16Flops,
     };
+}
+
+/// <summary>What this machine was measured to do at one batch size.</summary>
+/// <param name="BandwidthBytesPerSecond">Weight bytes per second a linear layer streams at this batch.</param>
+/// <param name="LayerOverheadSeconds">Fixed time per decoder layer and step at this batch.</param>
+/// <param name="StepOverheadSeconds">Fixed time per step outside the layers at this batch.</param>
+/// <param name="BandwidthByInFeatures">The same rate measured for linear layers of given input widths (a CPU's
+/// matrix-vector product streams narrow rows more slowly), or null where only the 4096-wide probe was run.</param>
+internal sealed record BatchCalibration(double BandwidthBytesPerSecond, double LayerOverheadSeconds, double StepOverheadSeconds,
+    IReadOnlyDictionary<int, double>? BandwidthByInFeatures = null)
+{
+    /// <summary>The streaming rate for a linear layer <paramref name="inFeatures"/> wide: measured for that width, else the probe's.</summary>
+    public double BandwidthFor(int inFeatures) =>
+        BandwidthByInFeatures is { } byWidth && byWidth.TryGetValue(inFeatures, out var rate) ? rate : BandwidthBytesPerSecond;
 }
 
 /// <summary>Weight and KV-cache precision of serving.</summary>

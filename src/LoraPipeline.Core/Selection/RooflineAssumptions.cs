@@ -28,10 +28,10 @@ internal static class RooflineAssumptions
     public static IReadOnlyList<string> Describe() =>
     [
         $"decode step = max(bytes read / (bandwidth × {GpuMemoryEfficiency}), FLOPs / (peak × {GpuComputeEfficiency})) + tensor-parallel all-reduces + {GpuLayerOverheadSeconds * 1e6:0} µs per layer + {GpuStepOverheadSeconds * 1e6:0} µs per step",
-        "bytes read per step: the weights (for a mixture of experts, the experts the batch is routed to under uniform routing) and every sequence's KV cache; split evenly over the tensor-parallel GPUs",
+        "bytes read per step: the weights but an untied input embedding (for a mixture of experts, the experts the batch is routed to under uniform routing) and every sequence's KV cache; split evenly over the tensor-parallel GPUs",
         "FLOPs per generated token: 2 × active parameters + 4 × layers × heads × head_dim × context (attention); prefill the same per prompt token with causal attention",
         $"tensor parallelism: 2 all-reduces per layer of batch × hidden elements, ring algorithm 2(t−1)/t × bytes over the GPU link + {AllReduceLatencySeconds * 1e6:0} µs each",
         $"memory: {ServingMemoryShare:P0} of each GPU for weights + KV cache + prefill workspace (vLLM's gpu_memory_utilization default); replicas = GPUs / tensor-parallel degree, each with its own batch",
-        "this-machine: bandwidth, peak and per-layer overhead measured here (efficiency 1, no tensor parallelism)",
+        "this-machine: a linear layer's weight-streaming rate, the matmul peak and the per-layer decode overhead measured here, by batch size where the bench measures them (efficiency 1, no tensor parallelism)",
     ];
 }
