@@ -110,24 +110,26 @@ internal static class SelectionReport
         var plot = new Plot();
         plot.Title("Estimated serving: per-token latency vs throughput (batch sizes)");
         plot.XLabel("generated tokens/s (all replicas, log10)");
-        plot.YLabel("per-token latency (ms)");
+        plot.YLabel("per-token latency (ms, log10)");
         var palette = new ScottPlot.Palettes.Category10();
         var maxLatency = 0.0;
+        var minLatency = double.MaxValue;
         foreach (var (a, i) in ranked.Where(a => a.Curve.Count > 0).Take(count).Select((a, i) => (a, i)))
         {
-            var scatter = plot.Add.Scatter(a.Curve.Select(p => Math.Log10(p.TokensPerSecond)).ToArray(), a.Curve.Select(p => p.TokenMilliseconds).ToArray());
+            var scatter = plot.Add.Scatter(a.Curve.Select(p => Math.Log10(p.TokensPerSecond)).ToArray(), a.Curve.Select(p => Math.Log10(p.TokenMilliseconds)).ToArray());
             scatter.Color = palette.GetColor(i);
             scatter.LegendText = $"{a.Model.Name} (TP {a.Curve[0].TensorParallel})";
             maxLatency = Math.Max(maxLatency, a.Curve.Max(p => p.TokenMilliseconds));
+            minLatency = Math.Min(minLatency, a.Curve.Min(p => p.TokenMilliseconds));
         }
         foreach (var band in UseCaseTargets.BandsMilliseconds)
         {
-            var line = plot.Add.HorizontalLine(band);
+            var line = plot.Add.HorizontalLine(Math.Log10(band));
             line.LinePattern = LinePattern.Dashed;
             line.Color = Colors.Gray;
             line.Text = $"{band:0} ms";
         }
-        plot.Axes.SetLimitsY(0, Math.Max(maxLatency, UseCaseTargets.BandsMilliseconds.Max()) * 1.1);
+        plot.Axes.SetLimitsY(Math.Log10(Math.Min(minLatency, 100) * 0.7), Math.Log10(Math.Max(maxLatency, UseCaseTargets.BandsMilliseconds.Max()) * 1.3));
         plot.ShowLegend();
         return plot.GetImageBytes(900, 600, ImageFormat.Png);
     }
