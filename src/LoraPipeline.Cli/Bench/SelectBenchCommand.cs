@@ -35,10 +35,12 @@ internal static class SelectBenchCommand
                 Console.WriteLine($"  batch {batch}: linear layer streams weights at {c.BandwidthBytesPerSecond / 1e9:0.0} GB/s; decode overhead " +
                                   $"{c.LayerOverheadSeconds * 1e6:0} us per layer + {c.StepOverheadSeconds * 1e6:0} us per step (1- and 3-layer models of hidden 64); by input width: " +
                                   string.Join(", ", (c.BandwidthByInFeatures ?? new Dictionary<int, double>()).Select(w => $"{w.Key}: {w.Value / 1e9:0.0} GB/s")));
-            var table = new Table().AddColumns("model", "batch", "estimate ms/token", "measured median", "measured min", "estimate / measured", "bound");
+            var table = new Table().AddColumns("model", "batch", "estimate ms/token", "measured median", "measured min", "estimate / measured", "bound",
+                "estimate tokens/s", "measured tokens/s", "estimate / measured");
             foreach (var c in checks)
                 table.AddRow(Markup.Escape(c.Model), c.Batch.ToString(inv), c.EstimatedTokenMs.ToString("0.000", inv), c.MeasuredTokenMs.ToString("0.000", inv),
-                    c.MeasuredMinTokenMs.ToString("0.000", inv), c.Ratio.ToString("0.00", inv), c.Bound);
+                    c.MeasuredMinTokenMs.ToString("0.000", inv), c.Ratio.ToString("0.00", inv), c.Bound,
+                    c.EstimatedTokensPerSecond.ToString("0.0", inv), c.MeasuredTokensPerSecond.ToString("0.0", inv), c.ThroughputRatio.ToString("0.00", inv));
             AnsiConsole.Write(table);
             MlperfComparison.Print(Console.Out);
             return ExitCodes.Ok;
