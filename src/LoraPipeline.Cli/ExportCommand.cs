@@ -70,20 +70,22 @@ internal static class ExportCommand
                 var outDirectory = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(artifacts, "export", "nemo"));
                 var dataRoot = (parse.GetValue(dataDir) ?? outDirectory).TrimEnd('/');
                 var files = NemoExport.SplitFileNames.ToDictionary(s => s.Split, s => $"{dataRoot}/{s.File}");
+                var trainParts = NemoExport.TrainParts(config, baseDirectory);
                 var launch = new NemoLaunch(perNode, nodeCount, tp, 1, parse.GetValue(nemoModel)!,
-                    [files[Data.Split.Train]], [1.0], [files[Data.Split.Valid]], [files[Data.Split.Test]],
+                    [.. trainParts.Select(p => $"{dataRoot}/{p.File}")], [.. trainParts.Select(p => p.Probability)],
+                    [files[Data.Split.Valid]], [files[Data.Split.Test]],
                     parse.GetValue(results) ?? $"{outDirectory}/results");
                 var text = NemoExport.Command(NemoExport.Overrides(config, launch), launch, parse.GetValue(nemoDir)!);
                 var note = $"Plan: {plan.Model} on {perNode} x {parse.GetValue(gpu)} per node, tensor parallel {tp}, pipeline parallel 1.";
                 AtomicDirectory.Write(outDirectory, temp =>
                 {
-                    NemoExport.WriteSplits(Path.Combine(artifacts, "prepare"), temp);
+                    NemoExport.WriteSplits(Path.Combine(artifacts, "prepare"), temp, trainParts);
                     var script = Path.Combine(temp, NemoExport.CommandFile);
                     AtomicFile.WriteAllText(script, NemoExport.Script(text, note));
                     if (!OperatingSystem.IsWindows())
                         File.SetUnixFileMode(script, File.GetUnixFileMode(script) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
                 });
-                Console.Out.WriteLine($"export nemo: {outDirectory} ({string.Join(", ", NemoExport.SplitFileNames.Select(s => s.File))}, {NemoExport.CommandFile}); {note}");
+                Console.Out.WriteLine($"export nemo: {outDirectory} ({string.Join(", ", trainParts.Select(p => p.File).Concat(NemoExport.SplitFileNames.Skip(1).Select(s => s.File)).Distinct())}, {NemoExport.CommandFile}); {note}");
                 Console.Out.Write(text);
                 return ExitCodes.Ok;
             }

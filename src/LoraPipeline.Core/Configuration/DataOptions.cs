@@ -43,6 +43,20 @@ internal sealed class DataOptions
     [System.Text.Json.Serialization.JsonIgnore] // a Train concern: it is in Train's fingerprint, so toggling it does not redo Prepare
     public bool Packing { get; set; }
 
+    /// <summary>
+    /// Training files mixed instead of Prepare's train split: each a prepared dataset folder (its <c>train.tokens.jsonl</c>),
+    /// a <c>*.tokens.jsonl</c> file, a split <c>*.jsonl</c> beside its <c>*.tokens.jsonl</c>, or <c>prepare</c> for this
+    /// run's own train split; relative paths are resolved against the current folder. Empty: Prepare's train split alone.
+    /// </summary>
+    [Description("training files mixed by data.concat_sampling_probabilities: prepared folders, *.tokens.jsonl files or 'prepare' (this run's train split); [] = Prepare's train split")]
+    [System.Text.Json.Serialization.JsonIgnore] // a Train concern: Train's fingerprint holds it and the files' hashes
+    public List<string> TrainFiles { get; set; } = [];
+
+    /// <summary>Share of the training examples drawn from each of <see cref="TrainFiles"/> (each &gt; 0, summing to 1).</summary>
+    [Description("share of training examples from each of data.train_files: one value per file, each > 0, summing to 1")]
+    [System.Text.Json.Serialization.JsonIgnore]
+    public List<double> ConcatSamplingProbabilities { get; set; } = [];
+
     /// <summary>Share of example groups in train.</summary>
     [Description("share of example groups in train"), Range(0.0, 1.0)]
     public double TrainRatio { get; set; } = 0.8;

@@ -127,6 +127,11 @@ internal static class NemoOverrides
 
     private static string Files(IReadOnlyList<string> files) => NemoValue.Format(files);
 
+    // A flow list for our YAML reader, each item quoted so paths with ':' or spaces stay strings.
+    private static string YamlList(IEnumerable<string> items) =>
+        "[" + string.Join(", ", items.Select(i => double.TryParse(i, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? i : "'" + i.Replace("'", "''") + "'")) + "]";
+
     /// <summary>Every NeMo key we know, in the order <c>lora export nemo</c> writes them.</summary>
     public static readonly IReadOnlyList<Entry> Entries =
     [
@@ -213,10 +218,13 @@ internal static class NemoOverrides
             : Refused("the schedule here decays to 0; only min_lr=0 is accepted"), (c, _) => c.Train.Schedule == LrSchedule.Constant ? null : "0.0"),
         new("model.optim.sched.constant_steps", v => v.IsNull || v.Integer == 0
             ? Noted("no constant phase after warm-up, as here") : Refused("there is no constant phase after warm-up here; only 0 is accepted")),
-        new("model.data.train_ds.file_names", v => NotedAny(v,
-            "not used: the training split is the Prepare stage's train.jsonl (built from data.dataset or data.examples)"),
+        new("model.data.train_ds.file_names", v => v.Items.Count == 0
+                ? Refused("names no file; give [a.jsonl,b.jsonl] (our prepared folders or *.tokens.jsonl, or prepare)")
+                : Set(("data.train_files", YamlList(v.Items))),
             (_, l) => Files(l.TrainFiles)),
-        new("model.data.train_ds.concat_sampling_probabilities", v => NotedAny(v, "not used: one training split"),
+        new("model.data.train_ds.concat_sampling_probabilities", v => v.Items.Count == 0
+                ? Refused("gives no value; give one probability per file, e.g. [0.7,0.3]")
+                : Set(("data.concat_sampling_probabilities", YamlList(v.Items))),
             (_, l) => NemoValue.Format(l.TrainProbabilities)),
         new("model.data.train_ds.max_seq_length", v => Set(("data.max_seq_length", v.Text)), (c, _) => NemoValue.Format(c.Data.MaxSeqLength)),
         new("model.data.train_ds.num_workers", v => NotedAny(v, "no loader workers: the tokenized examples are read once into memory"), (_, _) => "0"),

@@ -72,14 +72,36 @@ internal static class NemoExport
         return string.Join(" \\\n", lines) + "\n";
     }
 
-    /// <summary>Writes the splits (<c>input</c>, <c>output</c> exactly as our trainer sees them) and <see cref="CommandFile"/> into <paramref name="directory"/>.</summary>
-    public static void WriteSplits(string prepareDirectory, string directory)
+    /// <summary>One training file of the export: the NeMo file name, the split records it is written from (null: Prepare's
+    /// train split) and its <c>concat_sampling_probabilities</c> share.</summary>
+    /// <param name="File">File name in the export folder.</param>
+    /// <param name="RecordsPath">Our split <c>*.jsonl</c> it comes from, or null for Prepare's train split.</param>
+    /// <param name="Probability">Its share.</param>
+    public sealed record TrainPart(string File, string? RecordsPath, double Probability);
+
+    /// <summary>The training files NeMo mixes: Prepare's train split alone, or each of <c>data.train_files</c> with its share.</summary>
+    public static IReadOnlyList<TrainPart> TrainParts(PipelineConfig config, string baseDirectory)
+    {
+        var files = Training.TrainingFiles.Resolve(config.Data, baseDirectory);
+        if (files.Count == 0) return [new TrainPart(SplitFileNames[0].File, null, 1.0)];
+        // The text records sit beside the tokens Prepare wrote (train.jsonl beside train.tokens.jsonl).
+        return files.Select((f, i) => new TrainPart(f.TokensPath is null ? SplitFileNames[0].File : $"train_{i + 1}.jsonl",
+            f.TokensPath is null ? null : Training.TrainingFiles.RecordsPathOf(f.TokensPath), f.Probability)).ToList();
+    }
+
+    /// <summary>Writes the splits (<c>input</c>, <c>output</c> exactly as our trainer sees them) into <paramref name="directory"/>:
+    /// the training files of <paramref name="trainParts"/> (default: Prepare's train split), validation and test.</summary>
+    public static void WriteSplits(string prepareDirectory, string directory, IReadOnlyList<TrainPart>? trainParts = null)
     {
         var format = PromptFormatRecord.Read(prepareDirectory);
         var template = PromptTemplate.Create(format.Format, new HashSet<string>());
-        foreach (var (split, file) in SplitFileNames)
+        var sources = (trainParts ?? [new TrainPart(SplitFileNames[0].File, null, 1.0)])
+            .Select(p => (p.File, Path: p.RecordsPath ?? Path.Combine(prepareDirectory, SplitFiles.RecordsFile(Split.Train))))
+            .Concat(SplitFileNames.Skip(1).Select(s => (s.File, Path: Path.Combine(prepareDirectory, SplitFiles.RecordsFile(s.Split)))));
+        foreach (var (file, path) in sources)
         {
-            var records = SplitFiles.ReadLines<SplitRecord>(Path.Combine(prepareDirectory, SplitFiles.RecordsFile(split)));
+            if (!File.Exists(path)) throw new StageException($"export nemo: {path} is missing; a data.train_files entry needs its split records (*.jsonl) beside its *.tokens.jsonl");
+            var records = SplitFiles.ReadLines<SplitRecord>(path);
             // The answer as our encoder renders it, so NeMo's '{input}{output}' is the text we train on.
             AtomicFile.WriteAllText(Path.Combine(directory, file), string.Concat(records.Select(r =>
                 JsonSerializer.Serialize(new Dictionary<string, string> { ["input"] = r.Input, ["output"] = template.RenderAnswer(r.Output) }, Json) + "\n")));

@@ -75,6 +75,9 @@ internal static class ArtifactNames
     /// <summary><c>train/train_summary.json</c>: steps, losses and throughput of the run.</summary>
     public const string TrainSummary = "train_summary.json";
 
+    /// <summary><c>train/stats.json</c>: with <c>data.train_files</c>, each file's target and realised share of the examples trained on.</summary>
+    public const string TrainStats = "stats.json";
+
     // ----- Evaluate -----
 
     /// <summary><c>report.json</c>: metrics and gate verdict (read by Publish, packaged, a release asset, and a later run's baseline).</summary>

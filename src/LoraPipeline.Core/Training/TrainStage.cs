@@ -19,7 +19,16 @@ internal sealed class TrainStage : IStage
 
     /// <inheritdoc />
     public object ConfigSection(PipelineConfig config) =>
-        new { config.Lora, Train = TrainingSettings(config.Train), config.Model.Source, config.Model.Revision, config.Data.Packing };
+        new
+        {
+            config.Lora, Train = TrainingSettings(config.Train), config.Model.Source, config.Model.Revision, config.Data.Packing,
+            // The files' contents are hashed as InputFiles; their names and shares (in order) are part of the mix.
+            config.Data.TrainFiles, config.Data.ConcatSamplingProbabilities,
+        };
+
+    /// <inheritdoc />
+    public IEnumerable<string> InputFiles(StageInputs inputs) =>
+        TrainingFiles.Resolve(inputs.Config.Data, inputs.BaseDirectory).Where(f => f.TokensPath is not null).Select(f => f.TokensPath!);
 
     /// <summary>The <c>train</c> section without where it runs (<c>launcher</c>, <c>kubernetes</c>): the same training wherever it runs
     /// has the same fingerprint.</summary>
@@ -44,6 +53,9 @@ internal sealed class TrainStage : IStage
             if (Lora.TargetModuleMatcher.IsShortName(pattern) && !projections.Contains(pattern))
                 throw config.Problem("lora.target_modules", $"'{pattern}' names no projection; LoRA adapts {string.Join(", ", projections)} (or a regular expression over module paths)");
         }
+        TrainingFiles.Check(config, Directory.GetCurrentDirectory());
+        if (config.Train.Engine == TrainEngine.Trl && config.Data.TrainFiles.Count > 0)
+            throw config.Problem("data.train_files", "mixing training files is done by our own trainer; the trl engine trains on Prepare's train split (set train.engine: lora)");
         if (config.Train.Engine == TrainEngine.Trl) Engines.TrlArguments.AccumulationSteps(config);
         else if (config.Train.Launcher != TrainLauncher.Local)
             throw config.Problem("train.launcher", $"'{ConfigNaming.EnumName(config.Train.Launcher)}' runs the trl engine's bundle; our own trainer runs locally (set train.engine: trl)");
@@ -62,7 +74,7 @@ internal sealed class TrainStage : IStage
         var source = ModelSource.Parse(context.Config.Model.Source, context.Config.Model.Revision);
         var request = new TrainRequest(context.Config, context.UpstreamDirectory("convert"), context.UpstreamDirectory("prepare"),
             context.OutputDirectory, context.ScratchDirectory, context.Fingerprint, BaseModelName(source),
-            ModelPointer.ResolvedCommit(context.ArtifactsDirectory));
+            ModelPointer.ResolvedCommit(context.ArtifactsDirectory), TrainingFiles.Resolve(context.Config.Data, context.BaseDirectory));
         TrainSummary summary;
         try
         {

@@ -20,8 +20,10 @@ namespace LoraPipeline.Training;
 /// <param name="Fingerprint">The stage fingerprint (checkpoints of other fingerprints are ignored).</param>
 /// <param name="BaseModelName">Recorded as <c>base_model_name_or_path</c> in the adapter.</param>
 /// <param name="BaseModelRevision">The base's resolved commit (Hub sources), recorded as <c>revision</c> in the adapter so <c>AutoPeftModel</c> loads the same base.</param>
+/// <param name="TrainFiles">The resolved <c>data.train_files</c> mixed instead of Prepare's train split; null or empty for that split alone.</param>
 internal sealed record TrainRequest(PipelineConfig Config, string ModelDirectory, string PrepareDirectory, string OutputDirectory,
-    string ScratchDirectory, string Fingerprint, string BaseModelName, string? BaseModelRevision = null);
+    string ScratchDirectory, string Fingerprint, string BaseModelName, string? BaseModelRevision = null,
+    IReadOnlyList<TrainingFile>? TrainFiles = null);
 
 /// <summary>Summary of a finished run (<c>train_summary.json</c>).</summary>
 /// <param name="Steps">Optimizer steps completed.</param>
@@ -59,11 +61,12 @@ internal static class Trainer
         var parameters = adapter.NamedParameters();
         using var optimizer = new AdapterOptimizer(parameters.Select(p => (p.Key, p.Value)).ToList(), train.Beta1, train.Beta2, 1e-8, train.WeightDecay, train.Optimizer, train.Momentum);
 
-        var trainSet = SplitFiles.ReadLines<TokenRecord>(Path.Combine(request.PrepareDirectory, SplitFiles.TokensFile(Split.Train)));
+        var mix = request.TrainFiles is { Count: > 0 } files ? TrainingMix.Load(files, request.PrepareDirectory, train.Seed) : null;
+        var trainSet = mix?.Examples ?? SplitFiles.ReadLines<TokenRecord>(Path.Combine(request.PrepareDirectory, SplitFiles.TokensFile(Split.Train)));
         var validSet = SplitFiles.ReadLines<TokenRecord>(Path.Combine(request.PrepareDirectory, SplitFiles.TokensFile(Split.Valid)));
         if (trainSet.Count == 0) throw new InvalidDataException("the train split is empty; check the Prepare stage's stats.md");
         if (validSet.Count == 0) throw new InvalidDataException("the valid split is empty; raise data.valid_ratio");
-        var order = new ExampleOrder(trainSet.Count, train.Seed);
+        Func<long, int> order = mix is null ? new ExampleOrder(trainSet.Count, train.Seed).At : mix.Order.At;
         var checkpoints = new TrainingCheckpoints(request.ScratchDirectory);
         var metricsPath = Path.Combine(request.ScratchDirectory, ArtifactNames.TrainMetrics);
 
@@ -105,7 +108,7 @@ internal static class Trainer
             model.train();
             adapter.ReseedDropout(train.Seed, step);
             var examples = Enumerable.Range(0, train.GlobalBatchSize)
-                .Select(i => trainSet[order.At((long)(step - 1) * train.GlobalBatchSize + i)]).ToList();
+                .Select(i => trainSet[order((long)(step - 1) * train.GlobalBatchSize + i)]).ToList();
             var lr = LearningRateSchedule.At(step, train.MaxSteps, train.Lr, train.WarmupSteps, train.Schedule);
             var result = TrainingStep.Run(model, optimizer, examples, micro, lr, train.GradClip, device, train.LossChunkTokens,
                 request.Config.Data.Packing ? request.Config.Data.MaxSeqLength : 0);
@@ -159,6 +162,7 @@ internal static class Trainer
                      .Append(Path.Combine(request.PrepareDirectory, ArtifactNames.PromptFormat)).Where(File.Exists))
             File.Copy(companion, Path.Combine(adapterOutput, Path.GetFileName(companion)), overwrite: true);
         MetricsLog.WriteFinal(request.OutputDirectory, metrics);
+        mix?.WriteStats(Path.Combine(request.OutputDirectory, ArtifactNames.TrainStats), (long)state.Step * train.GlobalBatchSize);
         LossCurvePlot.Write(Path.Combine(request.OutputDirectory, ArtifactNames.LossPlot), metrics, $"LoRA r={request.Config.Lora.R} on {request.BaseModelName}");
         var summary = new TrainSummary(state.Step, state.InitialValidationLoss, state.BestValidationLoss, state.BestStep, stoppedEarly, resumedFrom,
             adapter.TrainableParameterCount, trainingSeconds > 0 ? totalTokens / trainingSeconds : 0);

@@ -56,6 +56,8 @@ public class NemoOverrideTests
         Assert.That(config.Train.ActivationCheckpointing, Is.EqualTo(ActivationCheckpointing.Full));
         Assert.That(config.Train.Resume, Is.EqualTo(ResumeMode.Auto));
         Assert.That(config.Data.MaxSeqLength, Is.EqualTo(4096));
+        Assert.That(config.Data.TrainFiles, Is.EqualTo(new[] { "/data/train.jsonl" }));
+        Assert.That(config.Data.ConcatSamplingProbabilities, Is.EqualTo(new[] { 1.0 }));
         Assert.That(config.Model.Source, Is.EqualTo("builtin:tiny-llama"), "a .nemo archive is noted, not taken as the source");
 
         // One line per NeMo override, in order, naming it and saying what it became.
@@ -123,10 +125,19 @@ public class NemoOverrideTests
     [Category("Integration")]
     public void LoraConfigTakesTheWhitepapersCommandPositionallyAndPrintsTheMapping()
     {
-        var result = LoraProcess.Run(RepositoryPaths.Root, null, ["config", .. WhitepaperCommand]);
+        // file_names now maps to data.train_files, which must exist: the whitepaper's /data/train.jsonl becomes a real file.
+        using var temp = new TempDirectory("whitepaper");
+        var train = temp.Combine("train.tokens.jsonl");
+        File.WriteAllText(train, "{\"id\":\"a\",\"input_ids\":[1,2,3],\"label_start\":2}\n");
+        var command = WhitepaperCommand.Select(a => a.Replace("file_names=[/data/train.jsonl]", $"file_names=[{train}]", StringComparison.Ordinal)).ToArray();
+        var result = LoraProcess.Run(RepositoryPaths.Root, null, ["config", .. command]);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
         Assert.That(result.StdOut, Does.Contain("\"max_steps\": 2048").And.Contain("\"lr\": 0.0001"));
-        foreach (var assignment in WhitepaperCommand)
+        Assert.That(result.StdErr, Does.Contain($"-> data.train_files=['{train}']"));
+        var missing = LoraProcess.Run(RepositoryPaths.Root, null, ["config", .. WhitepaperCommand]);
+        Assert.That(missing.ExitCode, Is.EqualTo(2), missing.Output);
+        Assert.That(missing.Output, Does.Contain("data.train_files: '/data/train.jsonl': /data/train.tokens.jsonl does not exist"));
+        foreach (var assignment in command)
             Assert.That(result.StdErr, Does.Contain($"NeMo {assignment} -> "), assignment);
         var refused = LoraProcess.Run(RepositoryPaths.Root, null, "config", "--set", "model.pipeline_model_parallel_size=2");
         Assert.That(refused.ExitCode, Is.EqualTo(2), refused.Output);

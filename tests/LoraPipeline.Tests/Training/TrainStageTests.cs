@@ -246,6 +246,60 @@ public class TrainStageTests
         Assert.That(Losses(killed), Is.EqualTo(Losses(packed)));
     }
 
+    // Issue 17 point 2: Prepare's train split mixed 70/30 with a second prepared file (every other example, ids renamed).
+    private static string[] Mixed(string extraFolder) =>
+    [
+        "--set", $"data.train_files=[prepare, '{extraFolder}']", "--set", "data.concat_sampling_probabilities=[0.7, 0.3]",
+    ];
+
+    private static string ExtraFile()
+    {
+        var folder = _temp.Combine("extra");
+        Directory.CreateDirectory(folder);
+        var lines = File.ReadAllLines(Path.Combine(_prepared, "prepare", ArtifactNames.TrainTokens));
+        File.WriteAllLines(Path.Combine(folder, ArtifactNames.TrainTokens),
+            lines.Where((_, i) => i % 2 == 0).Select(l => l.Replace("{\"id\":\"", "{\"id\":\"extra-", StringComparison.Ordinal)));
+        return folder;
+    }
+
+    [Test]
+    public void MixedTrainingFilesGiveTheirSharesAndAKilledRunResumesToTheSameAdapter()
+    {
+        var extra = ExtraFile();
+        var mixed = Fresh("mixed");
+        var result = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", mixed, Mixed(extra)));
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+
+        using var stats = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(mixed, "train", ArtifactNames.TrainStats)));
+        var root = stats.RootElement;
+        Assert.That(root.GetProperty("examples_trained").GetInt64(), Is.EqualTo(12 * 4));
+        var files = root.GetProperty("files").EnumerateArray().ToList();
+        var own = File.ReadAllLines(Path.Combine(_prepared, "prepare", ArtifactNames.TrainTokens)).Length;
+        Assert.That(files.Select(f => f.GetProperty("examples").GetInt32()), Is.EqualTo(new[] { own, (own + 1) / 2 }));
+        Assert.That(root.GetProperty("epoch_examples").GetInt64(), Is.EqualTo(own + (own + 1) / 2));
+        Assert.That(files.Sum(f => f.GetProperty("drawn").GetInt64()), Is.EqualTo(48));
+        foreach (var (file, target) in files.Zip(new[] { 0.7, 0.3 }))
+        {
+            Assert.That(file.GetProperty("probability").GetDouble(), Is.EqualTo(target));
+            Assert.That(file.GetProperty("epoch_share").GetDouble(), Is.EqualTo(target).Within(0.02), "over an epoch of the tiny set");
+            Assert.That(file.GetProperty("share").GetDouble(), Is.EqualTo(target).Within(1.0 / 48 + 1e-9), "over the run's 48 examples: within one example");
+        }
+
+        var killed = Fresh("mixed-killed");
+        using (var process = LoraProcess.Start(RepositoryPaths.Root, null, Args("train", killed, Mixed(extra))))
+        {
+            WaitForCheckpoint(killed, process, "step-000004");
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        var resumed = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", killed, Mixed(extra)));
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.Output);
+        Assert.That(resumed.Output, Does.Contain("resumed from step"));
+        Assert.That(Adapter(killed), Is.EqualTo(Adapter(mixed)), "same seed, same mixed order after resume");
+        Assert.That(Losses(killed), Is.EqualTo(Losses(mixed)));
+        Assert.That(File.ReadAllText(Path.Combine(killed, "train", ArtifactNames.TrainStats)), Is.EqualTo(File.ReadAllText(Path.Combine(mixed, "train", ArtifactNames.TrainStats))));
+    }
+
     private static void WaitForCheckpoint(string artifacts, Process process, string step)
     {
         var deadline = DateTime.UtcNow.AddMinutes(3);
