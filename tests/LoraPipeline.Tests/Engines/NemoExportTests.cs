@@ -93,6 +93,23 @@ public class NemoExportTests
         Assert.That(script, Does.StartWith("#!/usr/bin/env bash"));
         Assert.That(script, Does.Contain($"\"model.data.train_ds.file_names=[{temp.Combine("nemo")}/train.jsonl]\""));
         Assert.That(script, Does.Contain("model.restore_from_path=/models/llama-2-7b.nemo"));
+
+        // Issue 17 point 2: with data.train_files each file is exported and listed with its share.
+        var extra = temp.Combine("extra");
+        Directory.CreateDirectory(extra);
+        foreach (var name in new[] { "train.jsonl", "train.tokens.jsonl" })
+            File.WriteAllLines(Path.Combine(extra, name), File.ReadAllLines(temp.Combine("art", "prepare", name)).Take(5));
+        var mixed = LoraProcess.Run(RepositoryPaths.Root, null, "export", "nemo", "--artifacts", temp.Combine("art"), "--out", temp.Combine("nemo-mixed"),
+            "--model-config", Llama2Config, "--nemo-model", "/models/llama-2-7b.nemo",
+            "--set", $"data.train_files=[prepare, '{extra}']", "--set", "data.concat_sampling_probabilities=[0.6, 0.4]");
+        Assert.That(mixed.ExitCode, Is.EqualTo(0), mixed.Output);
+        var exportedExtra = File.ReadAllLines(temp.Combine("nemo-mixed", "train_2.jsonl"));
+        Assert.That(exportedExtra, Has.Length.EqualTo(5));
+        Assert.That(File.ReadAllLines(temp.Combine("nemo-mixed", "train.jsonl")), Is.EqualTo(File.ReadAllLines(temp.Combine("nemo", "train.jsonl"))));
+        var mixedScript = File.ReadAllText(temp.Combine("nemo-mixed", NemoExport.CommandFile));
+        var root = temp.Combine("nemo-mixed");
+        Assert.That(mixedScript, Does.Contain($"\"model.data.train_ds.file_names=[{root}/train.jsonl,{root}/train_2.jsonl]\""));
+        Assert.That(mixedScript, Does.Contain("\"model.data.train_ds.concat_sampling_probabilities=[0.6,0.4]\""));
     }
 
     // Numbers compare by value (1e-4 and 0.0001), everything else as text.
