@@ -3,9 +3,12 @@ using LoraPipeline.Tokenization;
 namespace LoraPipeline.Data;
 
 /// <summary>
-/// Renders and tokenizes examples. The prompt and the answer are tokenized separately and concatenated,
-/// so the label mask is exactly the answer's token positions plus the end-of-turn token (never found by
-/// searching for a marker, never by comparing ids with eos). BOS is added once, only where the
+/// Renders and tokenizes examples. The prompt+answer text is tokenized in one piece, as transformers'
+/// <c>apply_chat_template</c> and TRL do (a SentencePiece tokenizer would otherwise give a separately
+/// tokenized answer an extra dummy-prefix token that served text never has); the label mask is the tokens
+/// after the prompt's own tokens plus the end-of-turn token (never found by searching for a marker, never
+/// by comparing ids with eos). Only where the joint tokens do not start with the prompt's tokens (a merge
+/// across the boundary) are prompt and answer tokenized separately and concatenated. BOS is added once, only where the
 /// tokenizer's config asks for it. Too-long examples lose context passages from the end, oracle
 /// passages last of all; an example that still does not fit is dropped. The answer is never cut.
 /// </summary>
@@ -47,6 +50,17 @@ internal sealed class ExampleEncoder
     /// <summary>The prompt text for a question and passages.</summary>
     public string RenderPrompt(string question, IReadOnlyList<string> passages) => _template.RenderPrompt(_instruction, question, passages);
 
+    // The joint text's tokens after the prompt's, or null when the joint tokens do not start with the prompt's.
+    private List<int>? AnswerIds(List<int> prompt, string jointText)
+    {
+        var joint = new List<int>(_prefix);
+        joint.AddRange(_tokenizer.Encode(jointText, addSpecialTokens: false));
+        if (joint.Count <= prompt.Count) return null;
+        for (var i = 0; i < prompt.Count; i++)
+            if (joint[i] != prompt[i]) return null;
+        return joint.GetRange(prompt.Count, joint.Count - prompt.Count);
+    }
+
     /// <summary>Result of encoding one example.</summary>
     /// <param name="Encoded">The tokens, or null when the example was dropped.</param>
     /// <param name="Passages">Passages kept in the prompt.</param>
@@ -57,13 +71,15 @@ internal sealed class ExampleEncoder
     /// <summary>Encodes an example, truncating context passages when needed.</summary>
     public Result Encode(RagExample example)
     {
-        var answer = _tokenizer.Encode(_template.RenderAnswer(example.Answer), addSpecialTokens: false);
+        var answerText = _template.RenderAnswer(example.Answer);
+        var separateAnswer = _tokenizer.Encode(answerText, addSpecialTokens: false);
         var passages = example.Passages.ToList();
         var ids = example.ContextIds.ToList();
         var removed = 0;
         while (true)
         {
             var prompt = EncodePrompt(example.Question, passages);
+            var answer = AnswerIds(prompt, RenderPrompt(example.Question, passages) + answerText) ?? separateAnswer;
             if (prompt.Count + answer.Count + 1 <= _maxLength)
             {
                 var all = new List<int>(prompt.Count + answer.Count + 1);

@@ -130,9 +130,11 @@ internal sealed class PrepareStage : IStage
     // Re-checks each written example against what the tokenizer produces on its own.
     private static void Audit(PrepareStats stats, ModelTokenizer tokenizer, PromptTemplate template, int endId, RagExample example, EncodedExample encoded)
     {
+        // The labels (less the end token) are the answer's own tokens, or (from the joint tokenization) decode to the whole answer.
         var answer = tokenizer.Encode(template.RenderAnswer(example.Answer), addSpecialTokens: false);
         var labels = encoded.InputIds.Skip(encoded.LabelStart).ToList();
-        if (labels.Count != answer.Count + 1 || !labels.Take(answer.Count).SequenceEqual(answer)) stats.AnswerLostTokens++;
+        var body = labels.Take(Math.Max(0, labels.Count - 1)).ToList();
+        if (!body.SequenceEqual(answer) && tokenizer.Decode(body, skipSpecialTokens: false).Trim() != example.Answer.Trim()) stats.AnswerLostTokens++;
         if (labels.Count == 0 || labels[^1] != endId) stats.MissingFinalEosLabel++;
         if (tokenizer.BosId is { } bos && encoded.InputIds.Count > 1 && encoded.InputIds[0] == bos && encoded.InputIds[1] == bos) stats.DoubledBos++;
     }

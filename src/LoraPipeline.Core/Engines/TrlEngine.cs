@@ -44,6 +44,9 @@ internal static class TrlEngine
         foreach (var companion in CheckpointConverter.CompanionFiles.Select(f => Path.Combine(request.ModelDirectory, f))
                      .Append(Path.Combine(request.PrepareDirectory, ArtifactNames.PromptFormat)).Where(File.Exists))
             File.Copy(companion, Path.Combine(adapterOutput, Path.GetFileName(companion)), overwrite: true);
+        // The training prompt as the chat_template, so transformers/vLLM prompt the adapter as it was trained.
+        if (File.Exists(Path.Combine(request.PrepareDirectory, ArtifactNames.PromptFormat)))
+            Data.ChatTemplateWriter.Write(adapterOutput, Data.PromptFormatRecord.Read(request.PrepareDirectory));
 
         var metrics = ReadLogHistory(Path.Combine(bundle, EngineNames.LogHistory));
         MetricsLog.WriteFinal(request.OutputDirectory, metrics);

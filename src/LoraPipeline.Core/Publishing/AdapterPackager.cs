@@ -77,6 +77,10 @@ internal static class AdapterPackager
 
         var promptFormat = PromptFormatRecord.Read(sources.PrepareDirectory);
         Copy(Path.Combine(sources.PrepareDirectory, ArtifactNames.PromptFormat), ArtifactNames.PromptFormat);
+        // The base model's chat_template is replaced by the format the adapter was trained and evaluated with.
+        ChatTemplateWriter.Write(folder, promptFormat);
+        if (!files.Contains("tokenizer_config.json")) files.Add("tokenizer_config.json");
+        files.Add(ChatTemplateWriter.TemplateFile);
         Copy(reportPath, ArtifactNames.Report);
         foreach (var (selectFolder, name) in Optional)
         {

@@ -64,7 +64,7 @@ internal static class ModelCard
             .Append(report.ModelCommit is { Length: > 0 } commit ? $" (commit `{commit}`; the adapter's `revision` pins it)" : "").Append('\n')
             .Append("- Dataset: `").Append(report.Dataset).Append("`\n")
             .Append("- Prompt format: `").Append(inputs.PromptFormat ?? "unknown")
-            .Append("` (see `prompt_format.json`; use the same format at inference)\n")
+            .Append("` (the `chat_template` in `tokenizer_config.json` and `chat_template.jinja` renders it, so `apply_chat_template` prompts the adapter as it was trained; pass the context passages as `documents`; `prompt_format.json` records it)\n")
             .Append("- Loss on answer tokens only; precision ").Append(config.Train.Precision.ToString().ToLowerInvariant()).Append("\n\n");
 
         text.Append("## Hyperparameters\n\n| key | value |\n| --- | --- |\n");

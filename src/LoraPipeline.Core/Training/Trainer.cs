@@ -161,6 +161,9 @@ internal static class Trainer
         foreach (var companion in CheckpointConverter.CompanionFiles.Select(f => Path.Combine(request.ModelDirectory, f))
                      .Append(Path.Combine(request.PrepareDirectory, ArtifactNames.PromptFormat)).Where(File.Exists))
             File.Copy(companion, Path.Combine(adapterOutput, Path.GetFileName(companion)), overwrite: true);
+        // The training prompt as the chat_template, so transformers/vLLM prompt the adapter as it was trained.
+        if (File.Exists(Path.Combine(request.PrepareDirectory, ArtifactNames.PromptFormat)))
+            Data.ChatTemplateWriter.Write(adapterOutput, Data.PromptFormatRecord.Read(request.PrepareDirectory));
         MetricsLog.WriteFinal(request.OutputDirectory, metrics);
         mix?.WriteStats(Path.Combine(request.OutputDirectory, ArtifactNames.TrainStats), (long)state.Step * train.GlobalBatchSize);
         LossCurvePlot.Write(Path.Combine(request.OutputDirectory, ArtifactNames.LossPlot), metrics, $"LoRA r={request.Config.Lora.R} on {request.BaseModelName}");

@@ -29,13 +29,17 @@ public class PublishPackageTests
         var files = Directory.EnumerateFiles(Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal);
         Assert.That(files, Is.EqualTo(new[]
         {
-            ArtifactNames.ModelCard, ArtifactNames.Checksums, ArtifactNames.AdapterConfig, ArtifactNames.AdapterWeights, ArtifactNames.LossPlot,
+            ArtifactNames.ModelCard, ArtifactNames.Checksums, ArtifactNames.AdapterConfig, ArtifactNames.AdapterWeights, "chat_template.jinja", ArtifactNames.LossPlot,
             ArtifactNames.MetricsPlot, ArtifactNames.PromptFormat, ArtifactNames.Report, ArtifactNames.ReportMarkdown, "tokenizer.json", "tokenizer_config.json",
         }));
         Assert.That(File.ReadAllBytes(Path.Combine(Folder, ArtifactNames.AdapterWeights)), Is.EqualTo(File.ReadAllBytes(_artifacts.AdapterPath)));
         Assert.That(File.ReadAllBytes(Path.Combine(Folder, "tokenizer.json")),
             Is.EqualTo(File.ReadAllBytes(Path.Combine(_artifacts.Dir("convert"), "tokenizer.json"))));
         Assert.That(File.Exists(Path.Combine(Folder, "config.json")), Is.False, "the base model's config.json is not part of an adapter package");
+        var tokenizerConfig = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "tokenizer_config.json")))!;
+        Assert.That(tokenizerConfig["eos_token"]!.GetValue<string>(), Is.EqualTo("</s>"), "the base model's keys are kept");
+        Assert.That(tokenizerConfig["chat_template"]!.GetValue<string>(), Is.EqualTo(File.ReadAllText(Path.Combine(Folder, "chat_template.jinja"))),
+            "the training prompt format travels as the chat_template");
     }
 
     [Test]
@@ -59,8 +63,8 @@ public class PublishPackageTests
         // Independent check of both SHA256SUMS files: parse "<64 hex>  <name>" lines by hand and hash with SHA256 directly.
         foreach (var (directory, sumsFile, expectedCount) in new[]
                  {
-                     (_artifacts.PublishDirectory, Path.Combine(_artifacts.PublishDirectory, ArtifactNames.Checksums), 12),
-                     (Folder, Path.Combine(Folder, ArtifactNames.Checksums), 10),
+                     (_artifacts.PublishDirectory, Path.Combine(_artifacts.PublishDirectory, ArtifactNames.Checksums), 13),
+                     (Folder, Path.Combine(Folder, ArtifactNames.Checksums), 11),
                  })
         {
             var lines = File.ReadAllLines(sumsFile);

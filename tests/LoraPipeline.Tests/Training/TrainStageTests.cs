@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LoraPipeline.Data;
 using LoraPipeline.Pipeline;
 using LoraPipeline.Tests.Support;
 using LoraPipeline.Training;
@@ -80,8 +81,12 @@ public class TrainStageTests
                  {
                      Path.Combine(ArtifactNames.AdapterFolder, ArtifactNames.AdapterConfig), Path.Combine(ArtifactNames.AdapterFolder, ArtifactNames.AdapterWeights),
                      ArtifactNames.TrainMetricsCsv, ArtifactNames.LossPlot, ArtifactNames.TrainSummary,
+                     Path.Combine(ArtifactNames.AdapterFolder, "chat_template.jinja"),
                  })
             Assert.That(File.Exists(Path.Combine(artifacts, "train", file)), file);
+        var adapter = Path.Combine(artifacts, "train", ArtifactNames.AdapterFolder);
+        Assert.That(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(adapter, "tokenizer_config.json")))!["chat_template"]!.GetValue<string>(),
+            Is.EqualTo(ChatTemplateWriter.Render(PromptFormatRecord.Read(Path.Combine(artifacts, "prepare")))), "the adapter carries its training prompt as chat_template");
     }
 
     [Test]
