@@ -30,6 +30,8 @@ Task("Convert").Description("Verify and normalize the checkpoint")
     .IsDependentOn("Download").Does(() => Lora.RunStage(Context, "convert"));
 Task("Prepare").Description("Build RAG training splits (train/valid/test JSONL)")
     .IsDependentOn("Convert").Does(() => Lora.RunStage(Context, "prepare"));
+Task("Sweep").Description("Short training runs over the sweep grid, ranked by validation loss (train.from_sweep: true takes the winner)")
+    .IsDependentOn("Convert").IsDependentOn("Prepare").Does(() => Lora.RunStage(Context, "sweep"));
 Task("Train").Description("LoRA-train the model")
     .IsDependentOn("Convert").IsDependentOn("Prepare").Does(() => Lora.RunStage(Context, "train"));
 Task("Evaluate").Description("Evaluate base vs adapter on the holdout split and apply the gate")

@@ -67,6 +67,9 @@ internal static class StageCommand
         {
             if (entry.Name != "select" && LoraPipeline.Selection.SelectedSource.Apply(config, artifactsDirectory) is { } chosen)
                 console.WriteLine($"model.source: {LoraPipeline.Selection.SelectedSource.Markers[0]} -> {chosen} (select/choice.json)");
+            // Train and the stages after it see the sweep's winner; the Sweep stage itself (and what it reads) the config as written.
+            if (entry.Name is "train" or "evaluate" or "publish" or "benchmark" && LoraPipeline.Sweep.SweepChoice.Apply(config, artifactsDirectory) is { } won)
+                console.WriteLine($"train.from_sweep: {won} (sweep/best.yaml)");
         }
         catch (ConfigException e)
         {

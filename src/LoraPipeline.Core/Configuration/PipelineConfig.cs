@@ -32,6 +32,9 @@ internal sealed class PipelineConfig
     /// <summary>The Select stage's use case and hardware.</summary>
     public SelectOptions Select { get; set; } = new();
 
+    /// <summary>The Sweep stage's grid of short training runs.</summary>
+    public SweepOptions Sweep { get; set; } = new();
+
     /// <summary>The file the configuration was read from (for errors about keys it does not state).</summary>
     [JsonIgnore]
     public string SourceName { get; internal set; } = "(defaults)";

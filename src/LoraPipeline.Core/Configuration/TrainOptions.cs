@@ -110,6 +110,10 @@ internal sealed class TrainOptions
     [Description("examples per forward pass during validation"), Range(1, 4096)]
     public int EvalBatchSize { get; set; } = 8;
 
+    /// <summary>Take <c>sweep/best.yaml</c>'s winning overrides (learning rate, optimizer, LoRA rank/alpha).</summary>
+    [Description("take the Sweep stage's winning overrides from sweep/best.yaml (run ./build.sh --target=Sweep first)")]
+    public bool FromSweep { get; set; }
+
     /// <summary>Which trainer runs: ours, or TRL from a generated bundle.</summary>
     [Description("lora (ours, in process) or trl (a generated transformers + peft + trl bundle under train/engine/)")]
     public TrainEngine Engine { get; set; } = TrainEngine.Lora;

@@ -26,6 +26,7 @@ internal static class StageCatalog
         new("download", "fetch the base model snapshot (Hub, local folder or builtin:tiny-llama)", () => new Hub.DownloadStage()),
         new("convert", "verify the checkpoint against config.json and normalize dtype, shards and tokenizer", () => new Checkpoints.ConvertStage()),
         new("prepare", "documents + questions -> retrieved contexts -> prompts -> train/valid/test JSONL", () => new Data.PrepareStage()),
+        new("sweep", "short training runs over sweep.lr/optimizer/lora_r/lora_alpha, ranked by validation loss; best.yaml for train.from_sweep", () => new Sweep.SweepStage()),
         new("train", "LoRA training with validation, checkpoints and resume", () => new Training.TrainStage()),
         new("evaluate", "base vs adapter on the holdout split; report; gate", () => new Evaluation.EvaluateStage()),
         new("publish", "PEFT package, model card and GitHub release, only past the gate", () => new Publishing.PublishStage()),

@@ -32,7 +32,7 @@ internal sealed class TrainStage : IStage
 
     /// <summary>The <c>train</c> section without where it runs (<c>launcher</c>, <c>kubernetes</c>): the same training wherever it runs
     /// has the same fingerprint.</summary>
-    private static System.Text.Json.Nodes.JsonNode TrainingSettings(TrainOptions train)
+    internal static System.Text.Json.Nodes.JsonNode TrainingSettings(TrainOptions train)
     {
         var node = JsonSerializer.SerializeToNode(train, ConfigJson.Options)!.AsObject();
         foreach (var key in node.Select(p => p.Key).Where(k => k is "launcher" or "kubernetes").ToList()) node.Remove(key);

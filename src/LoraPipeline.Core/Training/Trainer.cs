@@ -21,9 +21,11 @@ namespace LoraPipeline.Training;
 /// <param name="BaseModelName">Recorded as <c>base_model_name_or_path</c> in the adapter.</param>
 /// <param name="BaseModelRevision">The base's resolved commit (Hub sources), recorded as <c>revision</c> in the adapter so <c>AutoPeftModel</c> loads the same base.</param>
 /// <param name="TrainFiles">The resolved <c>data.train_files</c> mixed instead of Prepare's train split; null or empty for that split alone.</param>
+/// <param name="StopOnDivergence">Stop at the first non-finite loss or validation loss above step 0's (a sweep trial): the
+/// run is marked <see cref="TrainSummary.Diverged"/> instead of spending its remaining steps.</param>
 internal sealed record TrainRequest(PipelineConfig Config, string ModelDirectory, string PrepareDirectory, string OutputDirectory,
     string ScratchDirectory, string Fingerprint, string BaseModelName, string? BaseModelRevision = null,
-    IReadOnlyList<TrainingFile>? TrainFiles = null);
+    IReadOnlyList<TrainingFile>? TrainFiles = null, bool StopOnDivergence = false);
 
 /// <summary>Summary of a finished run (<c>train_summary.json</c>).</summary>
 /// <param name="Steps">Optimizer steps completed.</param>
@@ -34,8 +36,9 @@ internal sealed record TrainRequest(PipelineConfig Config, string ModelDirectory
 /// <param name="Resumed">Step resumed from, or null.</param>
 /// <param name="TrainableParameters">Adapter parameters.</param>
 /// <param name="TokensPerSecond">Mean non-padding tokens per second over training steps.</param>
+/// <param name="Diverged">Why a <see cref="TrainRequest.StopOnDivergence"/> run stopped (NaN, or validation loss above step 0's); null otherwise.</param>
 internal sealed record TrainSummary(int Steps, double InitialValidationLoss, double BestValidationLoss, int BestStep, bool StoppedEarly,
-    int? Resumed, long TrainableParameters, double TokensPerSecond);
+    int? Resumed, long TrainableParameters, double TokensPerSecond, string? Diverged = null);
 
 /// <summary>
 /// The LoRA training loop: AdamW on adapter parameters only, warm-up then decay, gradient accumulation from
@@ -92,6 +95,7 @@ internal static class Trainer
         var micro = train.MicroBatchSize;
         var progress = new TrainProgress(console, train.MaxSteps, state.Step);
         var stoppedEarly = false;
+        string? diverged = null;
         var elapsed = metrics.LastOrDefault()?.ElapsedSeconds ?? 0;
         var totalTokens = 0L;
         var trainingSeconds = 0.0;
@@ -142,6 +146,12 @@ internal static class Trainer
             metrics.Add(record);
             MetricsLog.Append(metricsPath, record);
             progress.Update(record, state);
+            if (request.StopOnDivergence && Divergence(loss, validation, state.InitialValidationLoss) is { } why)
+            {
+                diverged = why;
+                console.MarkupLineInterpolated($"train: diverged at step {step}: {why}");
+                break;
+            }
             if (validation is not null)
             {
                 checkpoints.Save(state, parameters.Select(p => KeyValuePair.Create(p.Key, (Tensor)p.Value)), optimizer, train.KeepLastCheckpoints);
@@ -168,11 +178,19 @@ internal static class Trainer
         mix?.WriteStats(Path.Combine(request.OutputDirectory, ArtifactNames.TrainStats), (long)state.Step * train.GlobalBatchSize);
         LossCurvePlot.Write(Path.Combine(request.OutputDirectory, ArtifactNames.LossPlot), metrics, $"LoRA r={request.Config.Lora.R} on {request.BaseModelName}");
         var summary = new TrainSummary(state.Step, state.InitialValidationLoss, state.BestValidationLoss, state.BestStep, stoppedEarly, resumedFrom,
-            adapter.TrainableParameterCount, trainingSeconds > 0 ? totalTokens / trainingSeconds : 0);
+            adapter.TrainableParameterCount, trainingSeconds > 0 ? totalTokens / trainingSeconds : 0, diverged);
         console.MarkupLineInterpolated(
             $"train: validation loss {summary.InitialValidationLoss:0.0000} at step 0 -> best {summary.BestValidationLoss:0.0000} at step {summary.BestStep} ({summary.Steps} steps)");
         return summary;
     }
+
+    // A non-finite training loss poisons the adapter at once; a validation loss above the untrained one means the run
+    // is making the model worse (too high a learning rate), which more steps at that rate do not repair.
+    private static string? Divergence(double loss, double? validation, double initial) =>
+        !double.IsFinite(loss) ? $"training loss {loss}"
+        : validation is { } v && !double.IsFinite(v) ? $"validation loss {v}"
+        : validation is { } above && above > initial ? $"validation loss {above:0.0000} above step 0's {initial:0.0000}"
+        : null;
 
     // PeftAdapter.Save writes beside and renames, so the best adapter on disk is always complete.
     private static void SaveBest(LoraAdapter adapter, TrainRequest request, string name) =>
