@@ -42,5 +42,9 @@ internal static class MetricsLog
         AtomicFile.WriteAllText(Path.Combine(directory, ArtifactNames.TrainMetricsCsv), csv.ToString());
     }
 
-    private static readonly JsonSerializerOptions JsonLine = new(ConfigJson.Options) { WriteIndented = false };
+    // A diverging run logs NaN or Infinity (a sweep trial's divergence stop reads them back) instead of failing to write its line.
+    private static readonly JsonSerializerOptions JsonLine = new(ConfigJson.Options)
+    {
+        WriteIndented = false, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 }

@@ -146,7 +146,7 @@ internal static class Trainer
             metrics.Add(record);
             MetricsLog.Append(metricsPath, record);
             progress.Update(record, state);
-            if (request.StopOnDivergence && Divergence(loss, validation, state.InitialValidationLoss) is { } why)
+            if (request.StopOnDivergence && Divergence(loss, gradNorm, validation, state.InitialValidationLoss) is { } why)
             {
                 diverged = why;
                 console.MarkupLineInterpolated($"train: diverged at step {step}: {why}");
@@ -186,8 +186,9 @@ internal static class Trainer
 
     // A non-finite training loss poisons the adapter at once; a validation loss above the untrained one means the run
     // is making the model worse (too high a learning rate), which more steps at that rate do not repair.
-    private static string? Divergence(double loss, double? validation, double initial) =>
+    private static string? Divergence(double loss, double gradNorm, double? validation, double initial) =>
         !double.IsFinite(loss) ? $"training loss {loss}"
+        : !double.IsFinite(gradNorm) ? $"gradient norm {gradNorm}"
         : validation is { } v && !double.IsFinite(v) ? $"validation loss {v}"
         : validation is { } above && above > initial ? $"validation loss {above:0.0000} above step 0's {initial:0.0000}"
         : null;
