@@ -25,6 +25,9 @@ internal sealed class SweepStage : IStage
     public object ConfigSection(PipelineConfig config) => new { Train = new TrainStage().ConfigSection(config), config.Sweep };
 
     /// <inheritdoc />
+    public IEnumerable<string> InputFiles(StageInputs inputs) => new TrainStage().InputFiles(inputs);
+
+    /// <inheritdoc />
     public void CheckConfig(PipelineConfig config)
     {
         var s = config.Sweep;

@@ -32,16 +32,21 @@ internal static class TrialRunner
         return trial;
     }
 
-    /// <summary>The trial's fingerprint: Train's for its config, marked as a trial (it stops on divergence).</summary>
-    public static string FingerprintOf(PipelineConfig trialConfig, IReadOnlyDictionary<string, string> upstream) =>
-        Fingerprint.Compute(new TrainStage(), trialConfig, upstream, new Dictionary<string, string> { ["<sweep trial>"] = "stops on divergence" });
+    /// <summary>The trial's fingerprint: Train's for its config and training files, marked as a trial (it stops on divergence).</summary>
+    public static string FingerprintOf(PipelineConfig trialConfig, IReadOnlyDictionary<string, string> upstream, string baseDirectory)
+    {
+        var hashed = new Dictionary<string, string> { ["<sweep trial>"] = "stops on divergence" };
+        foreach (var file in new TrainStage().InputFiles(new StageInputs(trialConfig, baseDirectory)))
+            hashed[Path.GetRelativePath(baseDirectory, Path.GetFullPath(file)).Replace('\\', '/')] = FileHashing.Sha256File(file);
+        return Fingerprint.Compute(new TrainStage(), trialConfig, upstream, hashed);
+    }
 
     /// <summary>The cached result of the trial, or runs it; <paramref name="ran"/> says which.</summary>
     public static TrialResult Run(StageContext context, SweepPoint point, IReadOnlyDictionary<string, string> upstream, string label,
         out bool ran, CancellationToken stop)
     {
         var config = TrialConfig(context.Config, point);
-        var fingerprint = FingerprintOf(config, upstream);
+        var fingerprint = FingerprintOf(config, upstream, context.BaseDirectory);
         var id = fingerprint[..12];
         var cache = CacheDirectory(context.ArtifactsDirectory);
         var folder = Path.Combine(cache, id);
@@ -62,7 +67,8 @@ internal static class TrialRunner
         AtomicDirectory.Write(folder, temp =>
         {
             var request = new TrainRequest(config, context.UpstreamDirectory("convert"), context.UpstreamDirectory("prepare"), temp, scratch,
-                fingerprint, TrainStage.BaseModelName(source), ModelPointer.ResolvedCommit(context.ArtifactsDirectory), StopOnDivergence: true);
+                fingerprint, TrainStage.BaseModelName(source), ModelPointer.ResolvedCommit(context.ArtifactsDirectory),
+                TrainingFiles.Resolve(config.Data, context.BaseDirectory), StopOnDivergence: true);
             TrainSummary summary;
             try
             {
