@@ -87,8 +87,6 @@ internal static class SweepReport
         plot.XLabel("optimizer step");
         plot.YLabel("validation loss (nats per answer token)");
         plot.ShowLegend();
-        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.png");
-        plot.SavePng(temp, 1000, 550);
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, plot.GetImageBytes(1000, 550, ScottPlot.ImageFormat.Png));
     }
 }

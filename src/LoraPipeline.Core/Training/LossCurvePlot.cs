@@ -28,8 +28,6 @@ internal static class LossCurvePlot
         plot.XLabel("optimizer step");
         plot.YLabel("loss (nats per answer token)");
         plot.ShowLegend();
-        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.png");
-        plot.SavePng(temp, 900, 500);
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, plot.GetImageBytes(900, 500, ScottPlot.ImageFormat.Png));
     }
 }
