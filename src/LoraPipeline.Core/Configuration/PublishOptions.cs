@@ -29,9 +29,10 @@ internal sealed class PublishOptions
     [Description("allow replacing a release that exists with different content")]
     public bool Overwrite { get; set; }
 
-    /// <summary>Licence identifier for the model card.</summary>
-    [Description("licence identifier for the model card")]
-    public string License { get; set; } = "apache-2.0";
+    /// <summary>Licence identifier for the model card; null takes the base model card's <c>license</c> (required for an
+    /// <c>hf:</c> base whose card declares none).</summary>
+    [Description("licence identifier for the model card; unset: the base model card's license (required when an hf: base's card names none)")]
+    public string? License { get; set; }
 
     /// <summary>Languages of the adapter's answers (ISO 639-1 codes) for the model card's <c>language</c>.</summary>
     [Description("languages the adapter answers in (ISO 639-1 codes) for the model card")]

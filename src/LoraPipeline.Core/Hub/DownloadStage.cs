@@ -1,6 +1,7 @@
 using LoraPipeline.Checkpoints;
 using LoraPipeline.Configuration;
 using LoraPipeline.Pipeline;
+using Spectre.Console;
 
 namespace LoraPipeline.Hub;
 
@@ -68,7 +69,13 @@ internal sealed class DownloadStage : IStage
         }
         // A Hub snapshot folder is named by its commit: the resolved revision, pinned for everything downstream.
         var commit = source.Kind == ModelSourceKind.Hub && HubNames.IsCommitSha(Path.GetFileName(path)) ? Path.GetFileName(path) : null;
-        new ModelPointer(source.ToString(), source.Kind.ToString(), path, commit).Write(context.OutputDirectory);
+        var modelFolder = Path.IsPathRooted(path) ? path : Path.Combine(context.OutputDirectory, path);
+        var license = BaseModelLicense.Read(modelFolder);
+        if (source.Kind != ModelSourceKind.Builtin)
+            context.Console.WriteLine(license is null
+                ? $"download: the base model's card ({BaseModelLicense.CardFile}) names no licence; Publish needs publish.license for an hf: base"
+                : $"download: base model licence {license.Id}{(license.Name is null ? "" : $" ({license.Name})")} (from its {BaseModelLicense.CardFile})");
+        new ModelPointer(source.ToString(), source.Kind.ToString(), path, commit, license).Write(context.OutputDirectory);
     }
 
     /// <inheritdoc />

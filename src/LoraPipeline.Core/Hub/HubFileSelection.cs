@@ -2,7 +2,8 @@ using LoraPipeline.Checkpoints;
 
 namespace LoraPipeline.Hub;
 
-/// <summary>Which files of a model repository are downloaded: config, tokenizer and safetensors weights, all at the repository root.</summary>
+/// <summary>Which files of a model repository are downloaded: config, tokenizer, the model card (for its licence) and safetensors
+/// weights, all at the repository root. Each named file is fetched only when the repository lists it.</summary>
 internal static class HubFileSelection
 {
     private static readonly HashSet<string> NamedFiles = new(StringComparer.Ordinal)
@@ -11,6 +12,8 @@ internal static class HubFileSelection
         "tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json",
         "vocab.json", "merges.txt", "added_tokens.json",
         CheckpointFormats.IndexFile,
+        // The model card: its front matter declares the licence the adapter's card inherits.
+        "README.md",
     };
 
     private static readonly string[] OtherWeightExtensions = [".h5", ".msgpack", ".onnx", ".gguf", ".tflite", ".ot", ".ckpt"];

@@ -12,7 +12,8 @@ namespace LoraPipeline.Pipeline;
 /// <param name="Path">Model folder: absolute, or relative to the stage folder.</param>
 /// <param name="Revision">For a Hub source, the commit sha the configured revision resolved to (the base an adapter
 /// must be loaded on); null for local and built-in sources.</param>
-internal sealed record ModelPointer(string Source, string Kind, string Path, string? Revision = null)
+/// <param name="License">The licence the base model's card (<c>README.md</c>) declares, or null when it has none.</param>
+internal sealed record ModelPointer(string Source, string Kind, string Path, string? Revision = null, BaseModelLicense? License = null)
 {
     /// <summary>File name inside the Download stage folder.</summary>
     public const string FileName = ArtifactNames.ModelSource;
@@ -31,6 +32,23 @@ internal sealed record ModelPointer(string Source, string Kind, string Path, str
         try
         {
             return File.Exists(file) ? Parse(file)?.Revision : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The licence the base model's card declared, as the Download stage of <paramref name="artifactsDirectory"/> recorded it;
+    /// null when the card named none, or when that record is missing or unreadable.
+    /// </summary>
+    public static BaseModelLicense? RecordedLicense(string artifactsDirectory)
+    {
+        var file = System.IO.Path.Combine(artifactsDirectory, "download", FileName);
+        try
+        {
+            return File.Exists(file) ? Parse(file)?.License : null;
         }
         catch (JsonException)
         {

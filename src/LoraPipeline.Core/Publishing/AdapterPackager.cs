@@ -43,6 +43,9 @@ internal static class AdapterPackager
         var report = PublishGate.ReadReport(reportPath);
         var adapterSha = FileHashing.Sha256File(adapterWeights);
         PublishGate.Require(report, adapterSha, reportPath, adapterWeights);
+        // Resolved before anything is written: a missing licence stops Publish with one line.
+        var license = CardLicense.Resolve(config.Publish, report,
+            sources.ArtifactsDirectory is { } artifacts ? ModelPointer.RecordedLicense(artifacts) : null, log);
 
         var folder = Path.Combine(publishDirectory, tag);
         Directory.CreateDirectory(folder);
@@ -95,6 +98,7 @@ internal static class AdapterPackager
         var card = ModelCard.Render(new ModelCardInputs
         {
             Report = report,
+            License = license,
             Config = config,
             AdapterConfig = ReadAdapterConfig(adapterConfig),
             PromptFormat = promptFormat.Format.ToString().ToLowerInvariant(),

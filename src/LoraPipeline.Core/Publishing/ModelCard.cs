@@ -37,9 +37,14 @@ internal static class ModelCard
         // The Hub links base_model and datasets to repositories: written only when they are Hub ids.
         if (report.ModelSource.StartsWith("hf:", StringComparison.Ordinal))
             text.Append("base_model: ").Append(Quote(baseModel)).Append('\n');
-        text.Append("library_name: peft\n")
-            .Append("license: ").Append(Quote(config.Publish.License)).Append('\n')
-            .Append("pipeline_tag: text-generation\n");
+        text.Append("library_name: peft\n");
+        if (inputs.License is { } license)
+        {
+            text.Append("license: ").Append(Quote(license.Id)).Append('\n');
+            if (license.Name is { } name) text.Append("license_name: ").Append(Quote(name)).Append('\n');
+            if (license.Link is { } link) text.Append("license_link: ").Append(Quote(link)).Append('\n');
+        }
+        text.Append("pipeline_tag: text-generation\n");
         if (config.Publish.Language.Count > 0)
         {
             text.Append("language:\n");

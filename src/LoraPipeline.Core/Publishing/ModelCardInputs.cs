@@ -19,6 +19,9 @@ internal sealed class ModelCardInputs
     /// <summary>The prompt format used in training (for example <c>llama3</c>), or null when unknown.</summary>
     public string? PromptFormat { get; init; }
 
+    /// <summary>The card's licence (see <see cref="CardLicense"/>), or null to leave <c>license</c> out.</summary>
+    public Pipeline.BaseModelLicense? License { get; init; }
+
     /// <summary>The release tag (<c>adapter-v0.1.0</c>).</summary>
     public required string Tag { get; init; }
 

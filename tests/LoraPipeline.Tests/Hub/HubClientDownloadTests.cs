@@ -20,7 +20,7 @@ public sealed class HubClientDownloadTests : HubTestBase
         var files = Directory.EnumerateFiles(snapshot, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(snapshot, f)).Order(StringComparer.Ordinal).ToArray();
         Assert.That(files, Is.EquivalentTo(FakeHubModels.ExpectedDownload));
-        foreach (var skipped in new[] { "pytorch_model.bin", "consolidated.safetensors", "README.md", "original/params.json" })
+        foreach (var skipped in new[] { "pytorch_model.bin", "consolidated.safetensors", "original/params.json" })
             Assert.That(ResolveRequests(skipped), Is.Zero, $"{skipped} must not be downloaded");
         foreach (var file in FakeHubModels.ExpectedDownload)
             Assert.That(File.ReadAllBytes(Path.Combine(snapshot, file)), Is.EqualTo(repo[file].Content), file);

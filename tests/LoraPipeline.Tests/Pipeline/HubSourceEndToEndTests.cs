@@ -61,5 +61,6 @@ public sealed class HubSourceEndToEndTests : HubTestBase
         var card = File.ReadAllText(Path.Combine(package, ArtifactNames.ModelCard));
         Assert.That(card, Does.Contain($"commit `{repo.Sha}`"), "the model card names the commit");
         Assert.That(card, Does.Contain($"revision=\"{repo.Sha}\""), "and its loading snippet pins it");
+        Assert.That(card, Does.Contain("\nlicense: \"mit\"\n"), "the licence comes from the base model's README.md (the config sets none)");
     }
 }

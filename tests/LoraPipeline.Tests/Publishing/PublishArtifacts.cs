@@ -13,7 +13,7 @@ namespace LoraPipeline.Tests.Publishing;
 
 /// <summary>
 /// A run's artifacts as Publish reads them, written by hand to the file contracts of Convert, Prepare, Train and Evaluate:
-/// a real small PEFT adapter (safetensors + adapter_config.json), tokenizer files, prompt_format.json, report.json with a gate
+/// download/source.json (the base's licence), a real small PEFT adapter (safetensors + adapter_config.json), tokenizer files, prompt_format.json, report.json with a gate
 /// verdict, report.md and plots, and a stage.json in each folder.
 /// </summary>
 internal sealed class PublishArtifacts : IDisposable
@@ -25,6 +25,7 @@ internal sealed class PublishArtifacts : IDisposable
     public PublishArtifacts()
     {
         Temp = new TempDirectory("publish");
+        WriteDownload(new BaseModelLicense("apache-2.0"));
         WriteConvert();
         WritePrepare();
         WriteAdapter(seed: 1);
@@ -110,7 +111,7 @@ internal sealed class PublishArtifacts : IDisposable
     }
 
     /// <summary>Writes evaluate/ with a gate verdict and marks Evaluate as rerun.</summary>
-    public void WriteReport(bool passed, string[] reasons, string adapterSha)
+    public void WriteReport(bool passed, string[] reasons, string adapterSha, string modelSource = "hf:acme/tiny-llama@main")
     {
         var report = new JsonObject
         {
@@ -120,7 +121,7 @@ internal sealed class PublishArtifacts : IDisposable
                 ["base"] = new JsonObject { ["loss"] = 2.5, ["perplexity"] = 12.18, ["exact_match"] = 10.0, ["token_f1"] = 30.5, ["refusal_accuracy"] = 40.0 },
                 ["adapter"] = new JsonObject { ["loss"] = 1.25, ["perplexity"] = 3.49, ["exact_match"] = 55.0, ["token_f1"] = 71.25, ["refusal_accuracy"] = 90.0 },
             },
-            ["model"] = new JsonObject { ["source"] = "hf:acme/tiny-llama@main", ["revision"] = "main", ["commit"] = "0123456789abcdef0123456789abcdef01234567" },
+            ["model"] = new JsonObject { ["source"] = modelSource, ["revision"] = "main", ["commit"] = "0123456789abcdef0123456789abcdef01234567" },
             ["dataset"] = "datasets/acme",
             ["config"] = new JsonObject { ["lora"] = new JsonObject { ["r"] = 4 } },
         };
@@ -129,6 +130,14 @@ internal sealed class PublishArtifacts : IDisposable
         File.WriteAllText(Path.Combine(Dir("evaluate"), ArtifactNames.ReportMarkdown), $"# Evaluation\n\ngate passed: {passed}\n");
         File.WriteAllBytes(Path.Combine(Dir("evaluate"), ArtifactNames.MetricsPlot), FakePng(99));
         Manifest("evaluate");
+    }
+
+    /// <summary>Writes download/source.json for the hf: base of the report, with the licence its card declared (null: none).</summary>
+    public void WriteDownload(BaseModelLicense? license)
+    {
+        Directory.CreateDirectory(Dir("download"));
+        new ModelPointer("hf:acme/tiny-llama@main", "Hub", Temp.Combine("hf-home", "snapshot"), "0123456789abcdef0123456789abcdef01234567", license)
+            .Write(Dir("download"));
     }
 
     private void WriteConvert()

@@ -158,6 +158,51 @@ public class PublishPackageTests
         Assert.That(body, Does.Contain("`llama3`"), "the prompt format used in training");
     }
 
+    private string CardFrontMatter()
+    {
+        var card = File.ReadAllText(Path.Combine(Folder, ArtifactNames.ModelCard));
+        return card[..card.IndexOf("\n---\n", 4, StringComparison.Ordinal)];
+    }
+
+    // Issue 16 point 5: the card's licence is the base model card's when the config sets none.
+    [Test]
+    public async Task TheCardTakesTheBaseModelsLicenceWithItsNameAndLink()
+    {
+        _artifacts.WriteDownload(new BaseModelLicense("other", "acme-community", "https://example.test/LICENSE"));
+        Assert.That(await _artifacts.PublishAsync(NoGitHub), Is.EqualTo(StageOutcome.Ran));
+        Assert.That(CardFrontMatter(), Does.Contain("\nlicense: \"other\"\nlicense_name: \"acme-community\"\nlicense_link: \"https://example.test/LICENSE\"\n"));
+        Assert.That(_artifacts.Console, Does.Not.Contain("warning"));
+    }
+
+    [Test]
+    public async Task AConfiguredLicenceThatDiffersFromTheBasesWinsWithAWarning()
+    {
+        _artifacts.WriteDownload(new BaseModelLicense("llama3.1"));
+        Assert.That(await _artifacts.PublishAsync(NoGitHub, "publish.license=apache-2.0"), Is.EqualTo(StageOutcome.Ran));
+        Assert.That(CardFrontMatter(), Does.Contain("\nlicense: \"apache-2.0\"\n").And.Not.Contain("llama3.1"));
+        Assert.That(_artifacts.Console, Does.Contain("warning: publish.license is apache-2.0, but the base model's card declares llama3.1"));
+    }
+
+    [Test]
+    public void AnHfBaseWhoseCardNamesNoLicenceNeedsPublishLicense_AndNothingIsWritten()
+    {
+        _artifacts.WriteDownload(license: null);
+        var e = Assert.ThrowsAsync<PublishException>(() => _artifacts.PublishAsync(NoGitHub));
+        Assert.That(e!.Message, Does.StartWith("publish.license: the card (README.md) of the base model hf:acme/tiny-llama@main declares no licence")
+            .And.Contain("--set publish.license="));
+        Assert.That(Directory.Exists(Folder), Is.False, "refused before the package folder is made");
+    }
+
+    [Test]
+    public async Task ALocalBaseWithNoKnownLicenceGetsACardWithoutLicense()
+    {
+        _artifacts.WriteDownload(license: null);
+        _artifacts.WriteReport(passed: true, reasons: [], adapterSha: _artifacts.AdapterSha, modelSource: "models/local-llama");
+        Assert.That(await _artifacts.PublishAsync(NoGitHub), Is.EqualTo(StageOutcome.Ran));
+        Assert.That(CardFrontMatter(), Does.Not.Contain("license"));
+        Assert.That(_artifacts.Console, Does.Contain("no licence known for the base models/local-llama"));
+    }
+
     [Test]
     public void AFailedGateIsRefusedNamingItsReasonsAndWritesNothing()
     {

@@ -15,8 +15,8 @@ public static class FakeHubModels
 
     /// <summary>
     /// A small sharded BF16 Llama repo: config.json, generation_config.json, two safetensors shards and their index,
-    /// tokenizer files, plus files a download must skip: pytorch_model.bin, consolidated.safetensors (not in the index),
-    /// README.md, .gitattributes and original/params.json.
+    /// tokenizer files, a README.md model card without front matter, plus files a download must skip: pytorch_model.bin,
+    /// consolidated.safetensors (not in the index), .gitattributes and original/params.json.
     /// </summary>
     public static FakeHubRepo AddShardedBf16Model(FakeHub hub, string repoId)
     {
@@ -56,7 +56,7 @@ public static class FakeHubModels
         LoraPipeline.Hub.BuiltinTinyLlama.Write(temp.Path);
         foreach (var file in Directory.GetFiles(temp.Path))
             repo.AddFile(Path.GetFileName(file), File.ReadAllBytes(file));
-        repo.AddText("README.md", "---\nlicense: apache-2.0\n---\n# tiny llama\n");
+        repo.AddText("README.md", "---\nlicense: mit\ntags:\n  - tiny\n---\n# tiny llama\n");
         return repo;
     }
 
@@ -73,7 +73,7 @@ public static class FakeHubModels
     public static string[] ExpectedDownload { get; } =
     [
         "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-        CheckpointFormats.IndexFile, Shard1, Shard2,
+        CheckpointFormats.IndexFile, Shard1, Shard2, "README.md",
     ];
 
     private static void AddConfigAndTokenizer(FakeHubRepo repo)

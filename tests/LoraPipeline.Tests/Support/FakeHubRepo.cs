@@ -50,6 +50,9 @@ public sealed class FakeHubRepo(string repoId)
 
     public FakeHubFile AddText(string path, string text) => AddFile(path, Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Removes a file from the repository (a repo that lacks an optional file).</summary>
+    public bool RemoveFile(string path) => _files.Remove(path);
+
     /// <summary>Resolves a branch, tag or the sha itself; null when unknown.</summary>
     public string? Resolve(string revision) => revision == Sha || Refs.Contains(revision) ? Sha : null;
 
