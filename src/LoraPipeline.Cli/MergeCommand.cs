@@ -25,6 +25,7 @@ internal static class MergeCommand
             var outDir = parse.GetValue(output)!;
             var adapterDir = parse.GetValue(adapter)!;
             if (!Directory.Exists(adapterDir)) throw new LoraException($"--adapter: folder '{adapterDir}' not found");
+            if (LoadedAdapter.IsPTuning(adapterDir)) throw new LoraException(MergedCheckpointWriter.MergeRefusal(adapterDir));
             OutputFolder.EnsureReplaceable(outDir, "--out", "merge", parse.GetValue(overwrite), modelDir, adapterDir);
             var files = MergedCheckpointWriter.Write(modelDir, adapterDir, outDir, target, log: Console.WriteLine);
             OutputFolder.Mark(outDir, "merge");

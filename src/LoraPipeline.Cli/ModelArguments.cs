@@ -13,7 +13,7 @@ internal sealed class ModelArguments
 {
     public Option<string> Model { get; } = new("--model", "-m") { Description = "Hugging Face model folder (config.json + safetensors)", Required = true };
 
-    public Option<string?> Adapter { get; } = new("--adapter") { Description = "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to apply to the model" };
+    public Option<string?> Adapter { get; } = new("--adapter") { Description = "PEFT adapter folder, LoRA or P-tuning (adapter_config.json + adapter_model.safetensors), to apply to the model" };
 
     public Option<string> Dtype { get; } = new("--dtype")
     {
@@ -50,7 +50,7 @@ internal sealed class ModelArguments
         if (adapter is null) return model;
         try
         {
-            PeftAdapter.Apply(model, adapter);
+            LoadedAdapter.Apply(model, adapter);
             model.eval();
             return model;
         }

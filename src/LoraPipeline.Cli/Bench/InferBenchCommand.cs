@@ -39,12 +39,14 @@ internal static class InferBenchCommand
             var adapterFolder = parse.GetValue(adapterOption);
             if (adapterFolder is not null && !Directory.Exists(adapterFolder)) throw new ArgumentException($"--adapter: folder '{adapterFolder}' not found");
             if (parse.GetValue(mergedOption) && adapterFolder is null) throw new ArgumentException("--merged needs --adapter");
+            if (parse.GetValue(mergedOption) && LoadedAdapter.IsPTuning(adapterFolder!))
+                throw new LoraException(MergedCheckpointWriter.MergeRefusal(adapterFolder!));
             var computeType = ModelArguments.ParseDtype(parse.GetValue(dtype)!);
             using var network = LlamaForCausalLM.Load(folder, computeType, CPU);
-            var adapter = adapterFolder is null ? null : PeftAdapter.Apply(network, adapterFolder);
+            var adapter = adapterFolder is null ? null : LoadedAdapter.Apply(network, adapterFolder);
             var device = $"CPU ({get_num_threads()} threads, {computeType})";
             Console.WriteLine($"model: {folder} (hidden {network.Config.HiddenSize}, {network.Config.NumHiddenLayers} layers)" +
-                              $"{(adapterFolder is null ? "" : $", adapter {adapterFolder} (r {adapter!.Settings.Rank})")}, {device}");
+                              $"{(adapterFolder is null ? "" : $", adapter {adapterFolder} ({adapter!.Description})")}, {device}");
             var series = AdapterVariants.Run(network, adapter, parse.GetValue(mergedOption), grid,
                 (name, p) => Console.Error.WriteLine($"{name}: prompt {p.PromptLength}, batch {p.BatchSize}: done"));
             BenchReport.Print(AnsiConsole.Console, series);

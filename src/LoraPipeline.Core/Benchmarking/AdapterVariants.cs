@@ -14,13 +14,16 @@ internal static class AdapterVariants
     /// Measures <paramref name="model"/> (in eval mode) over <paramref name="grid"/>: one series per variant.
     /// <paramref name="progress"/> gets each point with its series name.
     /// </summary>
-    public static IReadOnlyList<BenchSeries> Run(LlamaForCausalLM model, LoraAdapter? adapter, bool merged, BenchGrid grid,
+    public static IReadOnlyList<BenchSeries> Run(LlamaForCausalLM model, LoadedAdapter? loaded, bool merged, BenchGrid grid,
         Action<string, BenchPoint>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         model.eval();
-        if (adapter is null)
+        if (loaded is null)
             return [new BenchSeries(BenchSeries.Base, InferenceBenchmark.Run(model, grid, p => progress?.Invoke(BenchSeries.Base, p)))];
+        // P-tuning has nothing to merge: its one variant is the base with the virtual tokens before every prompt.
+        if (loaded.Lora is not { } adapter)
+            return [new BenchSeries(BenchSeries.Unmerged, InferenceBenchmark.Run(model, grid, p => progress?.Invoke(BenchSeries.Unmerged, p)))];
         adapter.Unmerge();
         var series = new List<BenchSeries>
         {

@@ -48,7 +48,7 @@ internal sealed class BenchmarkStage : IStage
         var dtype = ComputeDtype.Resolve(context.Config.Train.Precision, CPU, line => context.Console.MarkupLineInterpolated($"benchmark: {line}"));
         var adapterDirectory = Path.Combine(context.UpstreamDirectory("train"), "adapter");
         using var model = LlamaForCausalLM.Load(context.UpstreamDirectory("convert"), dtype, CPU);
-        var adapter = PeftAdapter.Apply(model, adapterDirectory);
+        var adapter = LoadedAdapter.Apply(model, adapterDirectory);
         var series = AdapterVariants.Run(model, adapter, merged: true, grid,
             (name, p) => context.Console.WriteLine($"benchmark: {name}, prompt {p.PromptLength}, batch {p.BatchSize}: {p.TokenMilliseconds:0.00} ms/token"));
         BenchReport.Print(context.Console, series);

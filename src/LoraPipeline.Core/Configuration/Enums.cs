@@ -129,3 +129,23 @@ internal enum OptimizerKind
     /// <summary>SGD with momentum (torch.optim.SGD, no dampening, no Nesterov).</summary>
     Sgd,
 }
+
+/// <summary>The parameter-efficient scheme Train uses (<c>peft.scheme</c>).</summary>
+internal enum PeftScheme
+{
+    /// <summary>LoRA on the projections the <c>lora</c> section names.</summary>
+    Lora,
+
+    /// <summary>P-tuning: trained virtual tokens prepended to the input embeddings (PEFT's <c>P_TUNING</c>).</summary>
+    Ptuning,
+}
+
+/// <summary>The P-tuning prompt encoder's reparameterisation (<c>peft.encoder_reparameterization_type</c>, PEFT's MLP or LSTM).</summary>
+internal enum PromptEncoderType
+{
+    /// <summary>Embedding, then Linear-ReLU-Linear-ReLU-Linear.</summary>
+    Mlp,
+
+    /// <summary>Embedding, then a bidirectional LSTM, then Linear-ReLU-Linear.</summary>
+    Lstm,
+}

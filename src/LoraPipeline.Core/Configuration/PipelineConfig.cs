@@ -35,6 +35,9 @@ internal sealed class PipelineConfig
     /// <summary>The Sweep stage's grid of short training runs.</summary>
     public SweepOptions Sweep { get; set; } = new();
 
+    /// <summary>The PEFT scheme (LoRA or P-tuning) and the P-tuning prompt encoder's shape.</summary>
+    public PeftOptions Peft { get; set; } = new();
+
     /// <summary>The file the configuration was read from (for errors about keys it does not state).</summary>
     [JsonIgnore]
     public string SourceName { get; internal set; } = "(defaults)";
@@ -63,5 +66,9 @@ internal sealed class PipelineConfig
             throw Problem("data.chunk_overlap", $"must be smaller than data.chunk_tokens ({Data.ChunkTokens}), got {Data.ChunkOverlap}");
         if (Lora.TargetModules.Count == 0)
             throw Problem("lora.target_modules", "must name at least one module, for example [q_proj, v_proj]");
+        if (Peft.EncoderReparameterizationType == PromptEncoderType.Mlp && Peft.EncoderNumLayers != 2)
+            throw Problem("peft.encoder_num_layers", $"the MLP prompt encoder always has PEFT's three linear layers (encoder_num_layers 2, which PEFT ignores for it), got {Peft.EncoderNumLayers}; set it for encoder_reparameterization_type: lstm");
+        if (Peft.EncoderReparameterizationType == PromptEncoderType.Mlp && Peft.EncoderDropout != 0)
+            throw Problem("peft.encoder_dropout", $"PEFT's MLP prompt encoder has no dropout (encoder_dropout applies between LSTM layers), got {Peft.EncoderDropout}; set 0 or use encoder_reparameterization_type: lstm");
     }
 }

@@ -83,8 +83,8 @@ internal sealed class EvaluateStage : IStage, IStageFollowUp
         context.Console.MarkupLineInterpolated($"evaluate: {records.Count} test examples, base model");
         var baseLoss = AnswerLoss.Mean(model, tokens, options.BatchSize, device);
         var baseAnswers = Generate(model, tokenizer, tokens, stops, options, cancellationToken);
-        PeftAdapter.Apply(model, adapterDirectory);
-        context.Console.MarkupLineInterpolated($"evaluate: base + adapter");
+        var adapter = LoadedAdapter.Apply(model, adapterDirectory);
+        context.Console.MarkupLineInterpolated($"evaluate: base + adapter ({adapter.Description})");
         var adapterLoss = AnswerLoss.Mean(model, tokens, options.BatchSize, device);
         var adapterAnswers = Generate(model, tokenizer, tokens, stops, options, cancellationToken);
 

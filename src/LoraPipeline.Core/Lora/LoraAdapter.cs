@@ -9,7 +9,7 @@ namespace LoraPipeline.Lora;
 /// attention before MLP). The model owns the layers (they are its submodules); train/eval mode follows the model's
 /// own <c>train()</c> / <c>eval()</c>. Obtained from <see cref="LoraInjector"/> or <see cref="PeftAdapter.Apply(LlamaForCausalLM, string)"/>.
 /// </summary>
-internal sealed class LoraAdapter
+internal sealed class LoraAdapter : ITrainableAdapter
 {
     private readonly List<(ProjectionSite Site, LoraLinear Layer)> _layers;
     private bool _removed;
@@ -121,6 +121,12 @@ internal sealed class LoraAdapter
     {
         if (_removed) throw new InvalidOperationException("this LoRA adapter was removed from its model");
     }
+
+    /// <inheritdoc />
+    public void Save(string directory, string baseModelNameOrPath, string? revision) => PeftAdapter.Save(this, directory, baseModelNameOrPath, revision);
+
+    /// <inheritdoc />
+    public string Description => $"LoRA r={Settings.Rank}";
 
     /// <summary>Reseeds every layer's dropout for optimizer step <paramref name="step"/> (see <see cref="LoraLinear.ReseedDropout"/>).</summary>
     public void ReseedDropout(long seed, int step)

@@ -17,6 +17,12 @@ internal static class MergedCheckpointWriter
     /// <summary>Default largest shard, as transformers' <c>max_shard_size="5GB"</c>.</summary>
     public const long DefaultMaxShardBytes = 5_000_000_000;
 
+    /// <summary>Why a P-tuning adapter in <paramref name="adapterDirectory"/> cannot be merged (one line, for every merge path).</summary>
+    public static string MergeRefusal(string adapterDirectory) =>
+        $"{Path.Combine(adapterDirectory, ArtifactNames.AdapterConfig)}: peft_type is P_TUNING, a prompt-learning adapter: its virtual tokens " +
+        "are extra inputs, not changes to the base weights, so there is nothing to merge; serve the base model with the adapter " +
+        "(lora generate --adapter, or PEFT's PeftModel.from_pretrained)";
+
     /// <summary>
     /// Loads <paramref name="modelDirectory"/> in <paramref name="dtype"/> (default: the base's <c>torch_dtype</c>,
     /// float32 when absent), applies the adapter in <paramref name="adapterDirectory"/>, merges it (each weight
@@ -30,6 +36,7 @@ internal static class MergedCheckpointWriter
         foreach (var (input, what) in new[] { (modelDirectory, "model"), (adapterDirectory, "adapter") })
             if (string.Equals(Path.GetFullPath(input).TrimEnd(Path.DirectorySeparatorChar), output, StringComparison.Ordinal))
                 throw new LoraException($"{outputDirectory}: the output folder is the {what} folder; choose another");
+        if (LoadedAdapter.IsPTuning(adapterDirectory)) throw new LoraException(MergeRefusal(adapterDirectory));
         if (maxShardBytes < 1) throw new ArgumentException($"maxShardBytes must be positive, got {maxShardBytes}", nameof(maxShardBytes));
         var config = ModelConfig.Load(modelDirectory);
         var target = dtype ?? DefaultDtype(config);

@@ -56,6 +56,9 @@ internal sealed class LlamaModel : nn.Module
     /// </summary>
     public ActivationCheckpointing Checkpointing { get; set; }
 
+    /// <summary>Embeddings put before every sequence (P-tuning), or null; see <see cref="IVirtualTokens"/>.</summary>
+    public IVirtualTokens? VirtualTokens { get; set; }
+
     /// <summary>
     /// Final hidden states [batch, seq, hidden] (after <c>norm</c>); see <see cref="LlamaForCausalLM.Forward"/>.
     /// <paramref name="attentionMask"/> is either the padding mask [batch, past + seq] or a ready boolean mask
@@ -68,6 +71,28 @@ internal sealed class LlamaModel : nn.Module
         using var scope = NewDisposeScope();
         long batch = inputIds.shape[0], seq = inputIds.shape[1], past = cache?.Length ?? 0;
         var device = inputIds.device;
+        var hidden = _embedTokens.call(inputIds);
+        var prefix = 0L;
+        if (VirtualTokens is { } virtualTokens)
+        {
+            if (segments is not null || (attentionMask is not null && attentionMask.dim() == 4))
+                throw new ArgumentException("virtual tokens (P-tuning) go before one sequence per row: packed rows and 4-D masks are not supported with them");
+            var count = (long)virtualTokens.Count;
+            // As PEFT: the virtual tokens come first on a fresh sequence, attended by every position (a prefix of ones in
+            // the mask), at positions 0..count-1, so the caller's tokens start at position count. Later decoding steps find
+            // them in the cache and only need the mask's ones again.
+            if (past == 0)
+            {
+                prefix = count;
+                var embeddings = virtualTokens.Embeddings().to(hidden.dtype).to(hidden.device);
+                hidden = cat([embeddings.unsqueeze(0).expand(batch, count, hidden.shape[2]), hidden], 1);
+                if (positionIds is not null)
+                    positionIds = cat([arange(count, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, count), positionIds + count], 1);
+                seq += count;
+            }
+            if (attentionMask is not null)
+                attentionMask = cat([ones(batch, count, attentionMask.dtype, attentionMask.device), attentionMask], 1);
+        }
         Tensor? mask;
         if (segments is not null)
         {
@@ -96,7 +121,6 @@ internal sealed class LlamaModel : nn.Module
         }
         // No mask for several queries means plain causal attention: the kernel masks by itself.
         var isCausal = mask is null && seq > 1 && segments is null;
-        var hidden = _embedTokens.call(inputIds);
         var (cos, sin) = _rotary.Angles(positionIds, hidden.dtype);
         var recompute = cache is null && is_grad_enabled() ? Checkpointing : ActivationCheckpointing.None;
         foreach (var layer in _layers)
@@ -115,6 +139,7 @@ internal sealed class LlamaModel : nn.Module
         cache?.Advance(seq);
         var normDevice = _norm.weight!.device;
         if (normDevice.ToString() != hidden.device.ToString()) hidden = hidden.to(normDevice);
-        return _norm.Forward(hidden).MoveToOuterDisposeScope();
+        var normed = _norm.Forward(hidden);
+        return (prefix > 0 ? normed.narrow(1, prefix, seq - prefix) : normed).MoveToOuterDisposeScope();
     }
 }

@@ -5,7 +5,7 @@ using LoraPipeline.Pipeline;
 
 namespace LoraPipeline.Training;
 
-/// <summary>The Train stage: LoRA training on the prepared splits; writes <c>train/adapter/</c> (PEFT), metrics, the loss curve and a summary.</summary>
+/// <summary>The Train stage: LoRA (or P-tuning, <c>peft.scheme</c>) training on the prepared splits; writes <c>train/adapter/</c> (PEFT), metrics, the loss curve and a summary.</summary>
 internal sealed class TrainStage : IStage
 {
     /// <inheritdoc />
@@ -21,7 +21,10 @@ internal sealed class TrainStage : IStage
     public object ConfigSection(PipelineConfig config) =>
         new
         {
-            config.Lora, Train = TrainingSettings(config.Train), config.Model.Source, config.Model.Revision, config.Data.Packing,
+            config.Lora,
+            // The scheme always; the prompt encoder's shape only where it is trained, so P-tuning keys never rerun a LoRA run.
+            Peft = config.Peft.Scheme == PeftScheme.Ptuning ? (object)config.Peft : new { config.Peft.Scheme },
+            Train = TrainingSettings(config.Train), config.Model.Source, config.Model.Revision, config.Data.Packing,
             // The files' contents are hashed as InputFiles; their names and shares (in order) are part of the mix.
             config.Data.TrainFiles, config.Data.ConcatSamplingProbabilities,
         };
@@ -56,6 +59,10 @@ internal sealed class TrainStage : IStage
         TrainingFiles.Check(config, Directory.GetCurrentDirectory());
         if (config.Train.Engine == TrainEngine.Trl && config.Data.TrainFiles.Count > 0)
             throw config.Problem("data.train_files", "mixing training files is done by our own trainer; the trl engine trains on Prepare's train split (set train.engine: lora)");
+        if (config.Peft.Scheme == PeftScheme.Ptuning && config.Train.Engine == TrainEngine.Trl)
+            throw config.Problem("peft.scheme", "ptuning is trained by our own trainer; the trl engine's bundle trains LoRA (set train.engine: lora)");
+        if (config.Peft.Scheme == PeftScheme.Ptuning && config.Data.Packing)
+            throw config.Problem("data.packing", "P-tuning puts its virtual tokens before each example, which packed rows do not have room for (set data.packing: false)");
         if (config.Train.Engine == TrainEngine.Trl) Engines.TrlArguments.AccumulationSteps(config);
         else if (config.Train.Launcher != TrainLauncher.Local)
             throw config.Problem("train.launcher", $"'{ConfigNaming.EnumName(config.Train.Launcher)}' runs the trl engine's bundle; our own trainer runs locally (set train.engine: trl)");

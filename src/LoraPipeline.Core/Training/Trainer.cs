@@ -60,7 +60,9 @@ internal static class Trainer
             ? LlamaForCausalLM.Load(request.ModelDirectory, dtype, device)
             : LlamaForCausalLM.Load(request.ModelDirectory, dtype, placement);
         model.Model.Checkpointing = train.ActivationCheckpointing;
-        var adapter = LoraInjector.Apply(model, request.Config.Lora, train.Seed);
+        ITrainableAdapter adapter = request.Config.Peft.Scheme == PeftScheme.Ptuning
+            ? PTuning.PTuningAdapter.Install(model, request.Config.Peft, train.Seed)
+            : LoraInjector.Apply(model, request.Config.Lora, train.Seed);
         var parameters = adapter.NamedParameters();
         using var optimizer = new AdapterOptimizer(parameters.Select(p => (p.Key, p.Value)).ToList(), train.Beta1, train.Beta2, 1e-8, train.WeightDecay, train.Optimizer, train.Momentum);
 
@@ -176,7 +178,7 @@ internal static class Trainer
             Data.ChatTemplateWriter.Write(adapterOutput, Data.PromptFormatRecord.Read(request.PrepareDirectory));
         MetricsLog.WriteFinal(request.OutputDirectory, metrics);
         mix?.WriteStats(Path.Combine(request.OutputDirectory, ArtifactNames.TrainStats), (long)state.Step * train.GlobalBatchSize);
-        LossCurvePlot.Write(Path.Combine(request.OutputDirectory, ArtifactNames.LossPlot), metrics, $"LoRA r={request.Config.Lora.R} on {request.BaseModelName}");
+        LossCurvePlot.Write(Path.Combine(request.OutputDirectory, ArtifactNames.LossPlot), metrics, $"{adapter.Description} on {request.BaseModelName}");
         var summary = new TrainSummary(state.Step, state.InitialValidationLoss, state.BestValidationLoss, state.BestStep, stoppedEarly, resumedFrom,
             adapter.TrainableParameterCount, trainingSeconds > 0 ? totalTokens / trainingSeconds : 0, diverged);
         console.MarkupLineInterpolated(
@@ -193,9 +195,9 @@ internal static class Trainer
         : validation is { } above && above > initial ? $"validation loss {above:0.0000} above step 0's {initial:0.0000}"
         : null;
 
-    // PeftAdapter.Save writes beside and renames, so the best adapter on disk is always complete.
-    private static void SaveBest(LoraAdapter adapter, TrainRequest request, string name) =>
-        PeftAdapter.Save(adapter, Path.Combine(request.ScratchDirectory, name), request.BaseModelName, request.BaseModelRevision);
+    // Save writes beside and renames, so the best adapter on disk is always complete.
+    private static void SaveBest(ITrainableAdapter adapter, TrainRequest request, string name) =>
+        adapter.Save(Path.Combine(request.ScratchDirectory, name), request.BaseModelName, request.BaseModelRevision);
 
     private static void CopyDirectory(string source, string destination)
     {
