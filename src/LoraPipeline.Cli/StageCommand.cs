@@ -29,19 +29,27 @@ internal static class StageCommand
         standalone?.AddTo(command);
         // Stages with a standalone form have their own positional arguments; the others take overrides positionally too.
         if (standalone is null) command.Arguments.Add(options.Overrides);
+        // The payload of the Train stage's Slurm job: the same train command, run on the compute node for the submitter's fingerprint.
+        var payload = new Option<string?>(LoraPipeline.Engines.SlurmScript.PayloadOption)
+        {
+            Description = "(written by train.launcher: slurm into its batch script) train on this node for the submitting run's fingerprint",
+            Hidden = true,
+        };
+        if (entry.Name == "train") command.Options.Add(payload);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (standalone?.TryRun(parse, cancellationToken) is { } standaloneRun) return await standaloneRun;
             var configPath = parse.GetValue(options.Config)!;
             var overrides = standalone is null ? options.AllOverrides(parse) : parse.GetValue(options.Set) ?? [];
             var artifacts = parse.GetValue(options.Artifacts);
-            return await RunAsync(entry, configPath, overrides, artifacts, parse.GetValue(options.Threads), cancellationToken);
+            return await RunAsync(entry, configPath, overrides, artifacts, parse.GetValue(options.Threads), cancellationToken,
+                entry.Name == "train" ? parse.GetValue(payload) : null);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(StageCatalog.Entry entry, string configPath, string[] overrides, string? artifacts,
-        int? threads, CancellationToken cancellationToken)
+        int? threads, CancellationToken cancellationToken, string? payloadFingerprint = null)
     {
         var console = AnsiConsole.Console;
         PipelineConfig config;
@@ -86,8 +94,19 @@ internal static class StageCommand
                 var count = ThreadBudget.Apply(threads ?? config.Train.Threads);
                 console.WriteLine($"{entry.Name}: {count} libtorch thread(s)");
             }
-            await StageRunner.RunAsync(stage, run, cancellationToken);
+            if (payloadFingerprint is not null) await LoraPipeline.Engines.SlurmPayload.RunAsync(run, payloadFingerprint, cancellationToken);
+            else await StageRunner.RunAsync(stage, run, cancellationToken);
             return ExitCodes.Ok;
+        }
+        catch (RemoteJobException e)
+        {
+            CliErrors.Write($"{entry.Name} failed: {e.Message}");
+            return e.End switch
+            {
+                RemoteJobEnd.ConfigError => ExitCodes.ConfigError,
+                RemoteJobEnd.Interrupted => ExitCodes.Interrupted,
+                _ => ExitCodes.Failed,
+            };
         }
         catch (GateFailedException e)
         {

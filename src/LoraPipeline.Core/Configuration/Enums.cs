@@ -102,6 +102,8 @@ internal enum TrainLauncher
     Local,
     /// <summary>As a Kubeflow <c>PyTorchJob</c> applied with <c>kubectl</c> (TRL engine).</summary>
     Kubernetes,
+    /// <summary>As a Slurm batch job (<c>sbatch</c>) running our own trainer on a compute node.</summary>
+    Slurm,
 }
 
 /// <summary>How an external engine shards training over processes.</summary>

@@ -119,7 +119,7 @@ internal sealed class TrainOptions
     public TrainEngine Engine { get; set; } = TrainEngine.Lora;
 
     /// <summary>Where the engine runs (not part of the fingerprint: the same training wherever it runs).</summary>
-    [Description("local or kubernetes (a Kubeflow PyTorchJob for the trl bundle)")]
+    [Description("local, slurm (our trainer as an sbatch job, train.slurm) or kubernetes (a Kubeflow PyTorchJob for the trl bundle)")]
     public TrainLauncher Launcher { get; set; } = TrainLauncher.Local;
 
     /// <summary>Machines, GPUs and sharding of an external engine.</summary>
@@ -127,4 +127,7 @@ internal sealed class TrainOptions
 
     /// <summary>The Kubernetes job (<c>train.launcher: kubernetes</c>).</summary>
     public KubernetesOptions Kubernetes { get; set; } = new();
+
+    /// <summary>The Slurm batch job (<c>train.launcher: slurm</c>).</summary>
+    public SlurmOptions Slurm { get; set; } = new();
 }

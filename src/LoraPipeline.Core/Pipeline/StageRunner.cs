@@ -21,15 +21,9 @@ internal static class StageRunner
         using var stageLock = AcquireLock(run.ArtifactsDirectory, stage.Name);
         RemoveLeftovers(run.ArtifactsDirectory, stage.Name);
 
-        var upstream = ReadUpstream(stage, run);
         var finalDirectory = Path.Combine(run.ArtifactsDirectory, stage.Name);
         var previous = StageManifest.TryRead(finalDirectory);
-        var inputs = HashInputs(stage, run, previous);
-        var hashed = inputs.ToDictionary(i => i.Path, i => i.Sha256);
-        // E.g. the commit a Hub branch points at: a moved branch makes the stage (and what follows) run again.
-        if (await stage.ResolveExternalInputAsync(new StageInputs(run.Config, run.BaseDirectory), run.Console, cancellationToken).ConfigureAwait(false) is { } external)
-            hashed[$"<{stage.Name}: external input>"] = external;
-        var fingerprint = Fingerprint.Compute(stage, run.Config, upstream, hashed);
+        var (fingerprint, upstream, inputs) = await FingerprintAsync(stage, run, cancellationToken).ConfigureAwait(false);
 
         if (previous is not null && previous.Fingerprint == fingerprint)
         {
@@ -44,7 +38,7 @@ internal static class StageRunner
             run.Console.MarkupLineInterpolated($"[yellow]{stage.Name}[/]: output {damaged} changed or missing; running again");
         }
 
-        var scratch = Path.Combine(run.ArtifactsDirectory, ".scratch", $"{stage.Name}-{fingerprint[..16]}");
+        var scratch = ScratchDirectory(run.ArtifactsDirectory, stage.Name, fingerprint);
         RemoveStaleScratch(run.ArtifactsDirectory, stage.Name, scratch);
         Directory.CreateDirectory(scratch);
         var temp = Path.Combine(run.ArtifactsDirectory, $"{TempPrefix}{stage.Name}-{Guid.NewGuid():N}");
@@ -93,6 +87,26 @@ internal static class StageRunner
         return StageOutcome.Ran;
     }
 
+    /// <summary>
+    /// The stage's fingerprint for <paramref name="run"/> (with the upstream fingerprints and hashed input files it is made of);
+    /// throws <see cref="StageException"/> when an upstream stage has not completed or its outputs changed.
+    /// </summary>
+    internal static async Task<(string Fingerprint, Dictionary<string, string> Upstream, List<InputRecord> Inputs)> FingerprintAsync(
+        IStage stage, PipelineRun run, CancellationToken cancellationToken)
+    {
+        var upstream = ReadUpstream(stage, run);
+        var inputs = HashInputs(stage, run);
+        var hashed = inputs.ToDictionary(i => i.Path, i => i.Sha256);
+        // E.g. the commit a Hub branch points at: a moved branch makes the stage (and what follows) run again.
+        if (await stage.ResolveExternalInputAsync(new StageInputs(run.Config, run.BaseDirectory), run.Console, cancellationToken).ConfigureAwait(false) is { } external)
+            hashed[$"<{stage.Name}: external input>"] = external;
+        return (Fingerprint.Compute(stage, run.Config, upstream, hashed), upstream, inputs);
+    }
+
+    /// <summary>The scratch folder of a stage run: it survives a failed run of the same fingerprint (checkpoints for resume).</summary>
+    internal static string ScratchDirectory(string artifactsDirectory, string stage, string fingerprint) =>
+        Path.Combine(artifactsDirectory, ".scratch", $"{stage}-{fingerprint[..16]}");
+
     private static Dictionary<string, string> ReadUpstream(IStage stage, PipelineRun run)
     {
         var result = new Dictionary<string, string>();
@@ -112,9 +126,10 @@ internal static class StageRunner
         return result;
     }
 
-    private sealed record InputRecord(string Path, string Sha256);
+    /// <summary>An input file (relative to the base folder) and its SHA-256.</summary>
+    internal sealed record InputRecord(string Path, string Sha256);
 
-    private static List<InputRecord> HashInputs(IStage stage, PipelineRun run, StageManifest? previous)
+    private static List<InputRecord> HashInputs(IStage stage, PipelineRun run)
     {
         var records = new List<InputRecord>();
         foreach (var file in stage.InputFiles(new StageInputs(run.Config, run.BaseDirectory)).Distinct())

@@ -33,12 +33,12 @@ internal sealed class TrainStage : IStage
     public IEnumerable<string> InputFiles(StageInputs inputs) =>
         TrainingFiles.Resolve(inputs.Config.Data, inputs.BaseDirectory).Where(f => f.TokensPath is not null).Select(f => f.TokensPath!);
 
-    /// <summary>The <c>train</c> section without where it runs (<c>launcher</c>, <c>kubernetes</c>): the same training wherever it runs
-    /// has the same fingerprint.</summary>
+    /// <summary>The <c>train</c> section without where it runs (<c>launcher</c>, <c>kubernetes</c>, <c>slurm</c>): the same training
+    /// wherever it runs has the same fingerprint.</summary>
     internal static System.Text.Json.Nodes.JsonNode TrainingSettings(TrainOptions train)
     {
         var node = JsonSerializer.SerializeToNode(train, ConfigJson.Options)!.AsObject();
-        foreach (var key in node.Select(p => p.Key).Where(k => k is "launcher" or "kubernetes").ToList()) node.Remove(key);
+        foreach (var key in node.Select(p => p.Key).Where(k => k is "launcher" or "kubernetes" or "slurm").ToList()) node.Remove(key);
         return node;
     }
 
@@ -64,8 +64,11 @@ internal sealed class TrainStage : IStage
         if (config.Peft.Scheme == PeftScheme.Ptuning && config.Data.Packing)
             throw config.Problem("data.packing", "P-tuning puts its virtual tokens before each example, which packed rows do not have room for (set data.packing: false)");
         if (config.Train.Engine == TrainEngine.Trl) Engines.TrlArguments.AccumulationSteps(config);
-        else if (config.Train.Launcher != TrainLauncher.Local)
-            throw config.Problem("train.launcher", $"'{ConfigNaming.EnumName(config.Train.Launcher)}' runs the trl engine's bundle; our own trainer runs locally (set train.engine: trl)");
+        if (config.Train.Engine == TrainEngine.Trl && config.Train.Launcher == TrainLauncher.Slurm)
+            throw config.Problem("train.launcher", "'slurm' runs our own trainer (train.engine: lora); the trl bundle runs locally or as a Kubernetes PyTorchJob (train.launcher: kubernetes)");
+        if (config.Train.Engine == TrainEngine.Lora && config.Train.Launcher == TrainLauncher.Kubernetes)
+            throw config.Problem("train.launcher", "'kubernetes' runs the trl engine's bundle; our own trainer runs locally or on Slurm (set train.engine: trl, or train.launcher: slurm)");
+        Engines.SlurmOptionsCheck.Check(config);
         if (config.Lora.TargetModules.Count == 0) throw config.Problem("lora.target_modules", "is empty: name at least one module, e.g. q_proj");
         var devices = config.Train.Devices;
         if (devices.Contains("auto") && devices.Count > 1)
@@ -85,9 +88,12 @@ internal sealed class TrainStage : IStage
         TrainSummary summary;
         try
         {
-            summary = context.Config.Train.Engine == TrainEngine.Trl
-                ? Engines.TrlEngine.Run(request, context.ArtifactsDirectory, context.Console, cancellationToken)
-                : Trainer.Run(request, context.Console, cancellationToken);
+            summary = context.Config.Train switch
+            {
+                { Engine: TrainEngine.Trl } => Engines.TrlEngine.Run(request, context.ArtifactsDirectory, context.Console, cancellationToken),
+                { Launcher: TrainLauncher.Slurm } => Engines.SlurmLauncher.RunTrainer(request, context, cancellationToken),
+                _ => Trainer.Run(request, context.Console, cancellationToken),
+            };
         }
         catch (InvalidDataException e)
         {
