@@ -28,13 +28,7 @@ internal sealed record GenerationTiming(bool UseCache, int Tokens, double FirstM
         // Step k's cost is stamps[k] - stamps[k-1]; step 0 (the prompt pass) is left out.
         var steps = Enumerable.Range(1, stamps.Count - 1).Select(k => stamps[k] - stamps[k - 1]).ToList();
         // Medians, not means: one scheduler hiccup or GC pause in a 16-token window would otherwise decide the ratio.
-        return new GenerationTiming(useCache, stamps.Count, Median(steps.Take(window)), Median(steps.TakeLast(window)), window);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        return new GenerationTiming(useCache, stamps.Count, Statistics.Median(steps.Take(window)), Statistics.Median(steps.TakeLast(window)), window);
     }
 
     /// <summary>One line: mode, both medians and the ratio.</summary>

@@ -64,16 +64,16 @@ internal sealed class Attention : ProjectionModule
         if (segments is null) return Core(q, k, v, mask, isCausal);
         using var scope = NewDisposeScope();
         var rows = new List<Tensor>(segments.Rows.Count);
+        // split, not narrow: split's backward is one concatenation, where each narrow's backward would write a
+        // zero-filled gradient of the whole row per segment.
+        var (qRows, kRows, vRows) = (q.split(1, 0), k.split(1, 0), v.split(1, 0));
         for (var row = 0; row < segments.Rows.Count; row++)
         {
-            var parts = new List<Tensor>(segments.Rows[row].Count);
-            long start = 0;
-            foreach (var length in segments.Rows[row])
-            {
-                Tensor Piece(Tensor t) => t.narrow(0, row, 1).narrow(2, start, length);
-                parts.Add(Core(Piece(q), Piece(k), Piece(v), null, length > 1));
-                start += length;
-            }
+            var lengths = segments.Rows[row].Select(l => (long)l).ToArray();
+            var (qs, ks, vs) = (qRows[row].split(lengths, 2), kRows[row].split(lengths, 2), vRows[row].split(lengths, 2));
+            var parts = new List<Tensor>(lengths.Length);
+            for (var i = 0; i < lengths.Length; i++)
+                parts.Add(Core(qs[i], ks[i], vs[i], null, lengths[i] > 1));
             rows.Add(parts.Count == 1 ? parts[0] : cat(parts, 2));
         }
         return (rows.Count == 1 ? rows[0] : cat(rows, 0)).MoveToOuterDisposeScope();

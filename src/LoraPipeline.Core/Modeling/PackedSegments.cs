@@ -1,9 +1,9 @@
 namespace LoraPipeline.Modeling;
 
 /// <summary>
-/// Where each packed example lies in its row: per row, the lengths of its consecutive segments (examples, then any
-/// padding tail), summing to the row length. Attention runs causally inside each segment only, one kernel call per
-/// segment with <c>is_causal</c> and no mask tensor — what flash-attention's variable-length kernels do for TRL's
+/// Where each packed example lies in its row: per row, the lengths of its consecutive segments (examples, and any
+/// padding tail), summing to the row length; training's packed batches are one unpadded row (<c>TrainingBatch</c>).
+/// Attention runs causally inside each segment only, one kernel call per segment with <c>is_causal</c> and no mask tensor — what flash-attention's variable-length kernels do for TRL's
 /// padding-free packing — so no token sees another example, no s × s mask exists, and a row of short examples costs
 /// Σ len² attention work instead of s².
 /// </summary>

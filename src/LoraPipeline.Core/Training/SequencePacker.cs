@@ -34,18 +34,4 @@ internal static class SequencePacker
         }
         return rows;
     }
-
-    /// <summary>Share of the row tokens that are padding when <paramref name="rows"/> go <paramref name="rowsPerBatch"/> at a time.</summary>
-    public static double PaddingShare(IReadOnlyList<IReadOnlyList<TokenRecord>> rows, int rowsPerBatch)
-    {
-        ArgumentNullException.ThrowIfNull(rows);
-        long tokens = 0, slots = 0;
-        for (var start = 0; start < rows.Count; start += rowsPerBatch)
-        {
-            var batch = rows.Skip(start).Take(rowsPerBatch).Select(r => r.Sum(e => e.InputIds.Count)).ToList();
-            tokens += batch.Sum();
-            slots += (long)batch.Max() * batch.Count;
-        }
-        return slots == 0 ? 0 : 1.0 - (double)tokens / slots;
-    }
 }

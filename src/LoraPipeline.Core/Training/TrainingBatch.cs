@@ -7,9 +7,9 @@ namespace LoraPipeline.Training;
 /// <summary>
 /// A micro batch, right-padded: token ids, the attention mask, and the flat (row·length + position) indices of
 /// the positions whose next token is a label, with those target ids. Only those positions reach the LM
-/// head, so full-vocabulary logits are never computed for prompt tokens. A packed batch holds several examples
-/// per row, each with positions from 0, and its <see cref="Segments"/>: attention runs causally within each
-/// example (<see cref="PackedSegments"/>), so no token sees another example and no mask tensor exists.
+/// head, so full-vocabulary logits are never computed for prompt tokens. A packed batch is one unpadded row of
+/// examples end to end, each with positions from 0, and its <see cref="Segments"/>: attention runs causally within
+/// each example (<see cref="PackedSegments"/>), so no token sees another example and no mask tensor exists.
 /// </summary>
 internal sealed class TrainingBatch : IDisposable
 {
@@ -34,7 +34,7 @@ internal sealed class TrainingBatch : IDisposable
     /// </summary>
     public Tensor? AttentionMask { get; }
 
-    /// <summary>Packed: each row's examples (and padding tail) as segments; null when unpacked.</summary>
+    /// <summary>Packed: the row's examples as segments; null when unpacked.</summary>
     public PackedSegments? Segments { get; }
 
     /// <summary>Position ids [batch, length], restarting at 0 for each packed example; null when unpacked (derived from the mask).</summary>
@@ -67,18 +67,18 @@ internal sealed class TrainingBatch : IDisposable
             layout.Tokens);
     }
 
-    /// <summary>Collates packed rows (several examples each, see <see cref="SequencePacker"/>) on <paramref name="device"/>.</summary>
+    /// <summary>
+    /// Collates packed rows (several examples each, see <see cref="SequencePacker"/>) on <paramref name="device"/>,
+    /// padding-free: the rows' examples are laid end to end in one row of their total length, each its own segment.
+    /// Attention runs per segment, so the row a packed example sat in changes nothing but the order; the rows still
+    /// decide which examples share a forward pass (at most micro batch × <c>max_seq_length</c> tokens), while padding
+    /// each row to the longest would spend compute on positions no example holds.
+    /// </summary>
     public static TrainingBatch CollatePacked(IReadOnlyList<IReadOnlyList<TokenRecord>> rows, Device device)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var layout = Layout.Build(rows);
-        var segments = rows.Select(row =>
-        {
-            var lengths = row.Select(e => e.InputIds.Count).ToList();
-            var tail = (int)layout.Length - lengths.Sum();
-            if (tail > 0) lengths.Add(tail); // the padding tail attends only within itself and has no labels
-            return (IReadOnlyList<int>)lengths;
-        }).ToList();
+        var examples = rows.SelectMany(row => row).ToList();
+        var layout = Layout.Build([examples]);
         return new TrainingBatch(
             tensor(layout.Ids, [layout.Rows, layout.Length], device: device),
             null,
@@ -86,7 +86,7 @@ internal sealed class TrainingBatch : IDisposable
             tensor(layout.LabelPositions.ToArray(), device: device),
             tensor(layout.Targets.ToArray(), device: device),
             layout.Tokens,
-            new PackedSegments(segments, (int)layout.Length));
+            new PackedSegments([examples.Select(e => e.InputIds.Count).ToList()], (int)layout.Length));
     }
 
     /// <inheritdoc />

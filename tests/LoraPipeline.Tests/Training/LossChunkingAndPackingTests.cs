@@ -94,6 +94,20 @@ public class LossChunkingAndPackingTests
     }
 
     [Test]
+    public void APackedMicroBatchIsOneUnpaddedRowOfItsExamplesEndToEnd()
+    {
+        var rows = SequencePacker.Pack(Examples, 24);
+        using var batch = TrainingBatch.CollatePacked(rows, CPU);
+        var inOrder = rows.SelectMany(r => r).ToList();
+        var total = inOrder.Sum(e => e.InputIds.Count);
+        Assert.That(batch.InputIds.shape, Is.EqualTo(new long[] { 1, total }));
+        Assert.That(batch.Tokens, Is.EqualTo(total), "no position is padding");
+        Assert.That(batch.Segments!.Rows.Single(), Is.EqualTo(inOrder.Select(e => e.InputIds.Count)));
+        Assert.That(batch.InputIds.data<long>().ToArray(), Is.EqualTo(inOrder.SelectMany(e => e.InputIds.Select(t => (long)t))));
+        Assert.That(batch.PositionIds!.data<long>().ToArray(), Is.EqualTo(inOrder.SelectMany(e => Enumerable.Range(0, e.InputIds.Count).Select(t => (long)t))));
+    }
+
+    [Test]
     public void EachExamplesLossAndGradientAreTheSamePackedAndUnpacked()
     {
         using var setup = new Setup();
