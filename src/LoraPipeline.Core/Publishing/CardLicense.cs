@@ -20,11 +20,11 @@ internal static class CardLicense
     {
         if (options.License is { Length: > 0 } configured)
         {
-            if (baseLicense is not null && !string.Equals(baseLicense.Id, configured, StringComparison.OrdinalIgnoreCase))
+            // The same licence keeps the base card's license_name/license_link; another one stands alone.
+            if (baseLicense is not null && string.Equals(baseLicense.Id, configured, StringComparison.OrdinalIgnoreCase)) return baseLicense;
+            if (baseLicense is not null)
                 log($"warning: publish.license is {configured}, but the base model's card declares {baseLicense.Id}; the adapter's card says {configured}, check that the base's terms allow it");
-            return baseLicense is not null && string.Equals(baseLicense.Id, configured, StringComparison.OrdinalIgnoreCase)
-                ? baseLicense
-                : new BaseModelLicense(configured);
+            return new BaseModelLicense(configured);
         }
         if (baseLicense is not null) return baseLicense;
         if (report.ModelSource.StartsWith("hf:", StringComparison.Ordinal))
