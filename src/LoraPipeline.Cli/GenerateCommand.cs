@@ -103,7 +103,7 @@ internal static class GenerateCommand
                     $"(Prepare writes it: artifacts/<run>/prepare/{ArtifactNames.PromptFormat}), or give token ids with --ids");
             var format = PromptFormatRecord.Read(formatPath);
             if (tokenizer is null) throw new ArgumentException(NoTokenizer("--question", parse, options));
-            var template = PromptTemplate.Create(format.Format, tokenizer!.SpecialTokens.Keys.ToHashSet());
+            var template = PromptTemplate.FromRecord(format, tokenizer!.SpecialTokens.Keys);
             var encoder = new ExampleEncoder(tokenizer, template, format.Instruction, model.Config.MaxPositionEmbeddings);
             return (encoder.EncodePrompt(question, parse.GetValue(options.Context) ?? []), format.EndId);
         }

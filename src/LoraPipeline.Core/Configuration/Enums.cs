@@ -32,7 +32,7 @@ internal enum ComputePrecision
 /// <summary>The prompt format used to render training and evaluation examples.</summary>
 internal enum PromptFormat
 {
-    /// <summary>Chosen from the model's family and tokenizer (chat template when present, else plain).</summary>
+    /// <summary>The model's own <c>chat_template</c> when it ships one, else from its tokenizer's special tokens (Llama 3, ChatML, else plain).</summary>
     Auto,
     /// <summary>A plain instruction template for base models.</summary>
     Plain,
@@ -44,6 +44,8 @@ internal enum PromptFormat
     Mistral,
     /// <summary>ChatML as used by Qwen2.</summary>
     Chatml,
+    /// <summary>The model's own Jinja <c>chat_template</c> (what <c>auto</c> picks when the model ships one).</summary>
+    ChatTemplate,
 }
 
 /// <summary>What to do with a malformed input line.</summary>

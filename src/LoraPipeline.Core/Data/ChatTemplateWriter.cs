@@ -39,6 +39,9 @@ internal static class ChatTemplateWriter
     /// <summary>The Jinja template of a prompt format record.</summary>
     public static string Render(PromptFormatRecord format)
     {
+        // Trained on the base model's own template: that template, verbatim, is what serves the adapter as it was trained.
+        if (format.Format == PromptFormat.ChatTemplate)
+            return format.ChatTemplate ?? throw new StageException($"{ArtifactNames.PromptFormat}: format chat_template without its chat_template text; run Prepare again");
         var bos = format.BosId is null ? "" : "{{- bos_token -}}";
         // Training ends an answer with the end-of-turn token, or with the tokenizer's eos when the format has none.
         var end = format.EndOfTurnToken is { } token ? Literal(token) : "eos_token";
@@ -74,7 +77,7 @@ internal static class ChatTemplateWriter
         };
 
         var sb = new StringBuilder();
-        sb.Append("{#- LoraPipeline ").Append(format.Format.ToString().ToLowerInvariant())
+        sb.Append("{#- LoraPipeline ").Append(format.FormatName)
           .Append(" prompt format: the text this adapter was trained and evaluated on. -#}\n");
         sb.Append("{%- if messages and messages[0]['role'] == 'system' -%}\n")
           .Append("{%- set system = messages[0]['content'] -%}{%- set turns = messages[1:] -%}\n")

@@ -30,20 +30,39 @@ internal sealed class ExampleEncoder
         EndId = template.EndOfTurnToken is { } token
             ? tokenizer.SpecialTokens.TryGetValue(token, out var id) ? id : throw new TokenizerException($"the tokenizer has no special token {token} needed by the {template.Format} prompt format")
             : tokenizer.EosId ?? throw new TokenizerException("the tokenizer defines no eos token; set model.prompt_format to a chat format or add eos_token to tokenizer_config.json");
-        // What the tokenizer itself adds around a text (BOS for Llama-family models), minus any trailing eos.
-        var specials = tokenizer.Encode("", addSpecialTokens: true).ToList();
+        // What the tokenizer itself adds around a text (BOS for Llama-family models), minus any trailing eos; none around
+        // a chat template's text, which writes its own (as apply_chat_template tokenizes with add_special_tokens=False).
+        var specials = template.AddsTokenizerSpecials ? tokenizer.Encode("", addSpecialTokens: true).ToList() : [];
         if (specials.Count > 0 && specials[^1] == tokenizer.EosId && specials[^1] != tokenizer.BosId) specials.RemoveAt(specials.Count - 1);
         _prefix = specials;
+        // Trainers fed the split files (NeMo, TRL) tokenize `input` with the tokenizer's specials: where those add BOS, a chat
+        // template's own leading BOS text is left out of `input`, so they too see exactly one.
+        var tokenizerBos = tokenizer.Encode("", addSpecialTokens: true).FirstOrDefault(-1);
+        _splitInputBos = !template.AddsTokenizerSpecials && tokenizerBos >= 0 && tokenizerBos == tokenizer.BosId
+            ? tokenizer.SpecialTokens.FirstOrDefault(p => p.Value == tokenizerBos).Key
+            : null;
+    }
+
+    private readonly string? _splitInputBos;
+
+    /// <summary>The prompt text for the split files' <c>input</c>: <see cref="RenderPrompt"/>, less a chat template's leading BOS
+    /// text where the tokenizer adds BOS itself (so <c>input</c> tokenized with special tokens is exactly the training prompt).</summary>
+    public string SplitInput(string question, IReadOnlyList<string> passages)
+    {
+        var text = RenderPrompt(question, passages);
+        return _splitInputBos is { Length: > 0 } bos && text.StartsWith(bos, StringComparison.Ordinal) ? text[bos.Length..] : text;
     }
 
     /// <summary>The token that ends every answer (and stops generation).</summary>
     public int EndId { get; }
 
     /// <summary>The prompt's token ids for a question and passages (as used at inference).</summary>
-    public List<int> EncodePrompt(string question, IReadOnlyList<string> passages)
+    public List<int> EncodePrompt(string question, IReadOnlyList<string> passages) => EncodePromptText(RenderPrompt(question, passages));
+
+    private List<int> EncodePromptText(string promptText)
     {
         var ids = new List<int>(_prefix);
-        ids.AddRange(_tokenizer.Encode(_template.RenderPrompt(_instruction, question, passages), addSpecialTokens: false));
+        ids.AddRange(_tokenizer.Encode(promptText, addSpecialTokens: false));
         return ids;
     }
 
@@ -71,15 +90,16 @@ internal sealed class ExampleEncoder
     /// <summary>Encodes an example, truncating context passages when needed.</summary>
     public Result Encode(RagExample example)
     {
-        var answerText = _template.RenderAnswer(example.Answer);
-        var separateAnswer = _tokenizer.Encode(answerText, addSpecialTokens: false);
         var passages = example.Passages.ToList();
         var ids = example.ContextIds.ToList();
         var removed = 0;
         while (true)
         {
-            var prompt = EncodePrompt(example.Question, passages);
-            var answer = AnswerIds(prompt, RenderPrompt(example.Question, passages) + answerText) ?? separateAnswer;
+            var answerText = _template.RenderAnswer(example.Answer, _instruction, example.Question, passages);
+            var separateAnswer = _tokenizer.Encode(answerText, addSpecialTokens: false);
+            var promptText = RenderPrompt(example.Question, passages);
+            var prompt = EncodePromptText(promptText);
+            var answer = AnswerIds(prompt, promptText + answerText) ?? separateAnswer;
             if (prompt.Count + answer.Count + 1 <= _maxLength)
             {
                 var all = new List<int>(prompt.Count + answer.Count + 1);

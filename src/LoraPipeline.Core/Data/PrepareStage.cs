@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LoraPipeline.ChatTemplates;
 using LoraPipeline.Configuration;
 using LoraPipeline.Pipeline;
 using LoraPipeline.Tokenization;
@@ -40,10 +41,23 @@ internal sealed class PrepareStage : IStage
         {
             throw new StageException(e.Message, e);
         }
-        var specials = tokenizer.SpecialTokens.Keys.ToHashSet();
-        var template = PromptTemplate.Create(context.Config.Model.PromptFormat, specials);
+        var convert = context.UpstreamDirectory("convert");
         var instruction = PromptTemplate.Instruction(dataset.RefusalAnswer);
-        var encoder = new ExampleEncoder(tokenizer, template, instruction, options.MaxSeqLength);
+        var (template, bosToken, eosToken) = PromptFormatChoice.Choose(context.Config.Model.PromptFormat, convert, tokenizer);
+        ExampleEncoder encoder;
+        try
+        {
+            encoder = new ExampleEncoder(tokenizer, template, instruction, options.MaxSeqLength);
+        }
+        catch (TokenizerException e)
+        {
+            throw new StageException(e.Message, e);
+        }
+        context.Console.WriteLine(template.ChatTemplate is { } chat
+            ? $"prepare: prompt format chat_template: the base model's own, from {chat.Template.SourceFile} (rendered by @huggingface/jinja); " +
+              $"messages: system = instruction, user = context passages + question, assistant = answer ending {chat.EndOfTurnToken ?? "with eos"}"
+            : $"prepare: prompt format {ConfigNaming.EnumName(template.Format)}" +
+              (context.Config.Model.PromptFormat == PromptFormat.Auto ? " (auto: the model ships no chat_template; chosen from its special tokens)" : ""));
 
         int CountTokens(string text) => tokenizer.Encode(text, addSpecialTokens: false).Count;
         var chunker = new Chunker(CountTokens, options.ChunkTokens, options.ChunkOverlap);
@@ -57,7 +71,7 @@ internal sealed class PrepareStage : IStage
 
         var stats = new PrepareStats
         {
-            PromptFormat = template.Format.ToString().ToLowerInvariant(),
+            PromptFormat = ConfigNaming.EnumName(template.Format),
             Chunks = chunks.Count,
             SkippedInputLines = dataset.Skipped.ToList(),
             RefusalShareConfigured = options.RefusalShare,
@@ -76,7 +90,15 @@ internal sealed class PrepareStage : IStage
             cancellationToken.ThrowIfCancellationRequested();
             var split = SplitAssigner.Assign(pair.Group, options.TrainRatio, options.ValidRatio);
             var example = builder.Build(pair, split);
-            var result = encoder.Encode(example);
+            ExampleEncoder.Result result;
+            try
+            {
+                result = encoder.Encode(example);
+            }
+            catch (ChatTemplateException e)
+            {
+                throw new StageException($"prepare: example {example.Id}: {e.Message}", e);
+            }
             var splitStats = stats.Splits[split.ToString().ToLowerInvariant()];
             if (result.Encoded is not { } encoded)
             {
@@ -89,7 +111,7 @@ internal sealed class PrepareStage : IStage
             if (example.OracleRemoved) splitStats.OracleRemoved++;
             if (result.PassagesRemoved > 0) splitStats.Truncated++;
             splitStats.AnswerTokens += encoded.InputIds.Count - encoded.LabelStart;
-            records[split].Add(new SplitRecord(example.Id, encoder.RenderPrompt(example.Question, result.Passages), example.Answer,
+            records[split].Add(new SplitRecord(example.Id, encoder.SplitInput(example.Question, result.Passages), example.Answer,
                 result.ContextIds, example.Answerable, example.Question, result.Passages, example.Group));
             tokens[split].Add(new TokenRecord(encoded.Id, encoded.InputIds, encoded.LabelStart));
         }
@@ -105,7 +127,9 @@ internal sealed class PrepareStage : IStage
         stats.LeakedTestQuestions = records[Split.Test].Where(r => trainQuestions.Contains(SquadText.Normalize(r.Question))).Select(r => r.Id).ToList();
 
         new PromptFormatRecord(template.Format, instruction, dataset.RefusalAnswer, template.EndOfTurnToken, encoder.EndId,
-            encoder.EncodePrompt("", []).FirstOrDefault() is var first && first == tokenizer.BosId ? tokenizer.BosId : null).Write(context.OutputDirectory);
+            encoder.EncodePrompt("", []).FirstOrDefault() is var first && first == tokenizer.BosId ? tokenizer.BosId : null,
+            template.ChatTemplate?.Template.Template, template.ChatTemplate is { } used ? Path.GetFileName(used.Template.SourceFile) : null,
+            template.ChatTemplate is null ? null : bosToken, template.ChatTemplate is null ? null : eosToken).Write(context.OutputDirectory);
         AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, ArtifactNames.PrepareStats), JsonSerializer.Serialize(stats, ConfigJson.Options) + "\n");
         AtomicFile.WriteAllText(Path.Combine(context.OutputDirectory, ArtifactNames.PrepareStatsMarkdown), stats.ToMarkdown());
 

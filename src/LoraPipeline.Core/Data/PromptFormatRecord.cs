@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using LoraPipeline.Configuration;
 using LoraPipeline.Pipeline;
 
@@ -13,9 +14,22 @@ namespace LoraPipeline.Data;
 /// <param name="RefusalAnswer">The refusal sentence the model learns.</param>
 /// <param name="EndOfTurnToken">Special token that ends answers, or null for the tokenizer's eos.</param>
 /// <param name="EndId">Its id.</param>
-/// <param name="BosId">BOS id the tokenizer prepends, or null when it adds none.</param>
-internal sealed record PromptFormatRecord(PromptFormat Format, string Instruction, string RefusalAnswer, string? EndOfTurnToken, int EndId, int? BosId)
+/// <param name="BosId">BOS id the tokenizer prepends (or, for <see cref="PromptFormat.ChatTemplate"/>, the template writes), or null when none.</param>
+/// <param name="ChatTemplate">For <see cref="PromptFormat.ChatTemplate"/>: the model's Jinja template that rendered the examples.</param>
+/// <param name="ChatTemplateFile">Its file name in the model folder (<c>tokenizer_config.json</c>, <c>chat_template.jinja</c>, ...).</param>
+/// <param name="BosToken">The <c>bos_token</c> text the template was rendered with, or null.</param>
+/// <param name="EosToken">The <c>eos_token</c> text the template was rendered with, or null.</param>
+internal sealed record PromptFormatRecord(PromptFormat Format, string Instruction, string RefusalAnswer, string? EndOfTurnToken, int EndId, int? BosId,
+    string? ChatTemplate = null, string? ChatTemplateFile = null, string? BosToken = null, string? EosToken = null)
 {
+    /// <summary>The format's config name (<c>llama3</c>, <c>chat_template</c>, ...).</summary>
+    [JsonIgnore]
+    public string FormatName => ConfigNaming.EnumName(Format);
+
+    /// <summary>Which format rendered the prompts, for logs and reports: the family format's name, or the model's chat template and its file.</summary>
+    [JsonIgnore]
+    public string Description => Format == PromptFormat.ChatTemplate ? $"chat_template (the base model's, from {ChatTemplateFile})" : FormatName;
+
     /// <summary>Writes the record atomically.</summary>
     public void Write(string directory) =>
         AtomicFile.WriteAllText(Path.Combine(directory, ArtifactNames.PromptFormat), JsonSerializer.Serialize(this, ConfigJson.Options) + "\n");

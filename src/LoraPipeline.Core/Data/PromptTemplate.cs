@@ -1,15 +1,40 @@
+using LoraPipeline.ChatTemplates;
 using LoraPipeline.Configuration;
+using LoraPipeline.Pipeline;
 
 namespace LoraPipeline.Data;
 
 /// <summary>
-/// Renders RAG prompts in a model family's chat format or a plain instruction template. The prompt
-/// never contains BOS (the tokenizer adds exactly one where the model expects it); the answer is
-/// followed by the format's end-of-turn token, which is a learned label.
+/// Renders RAG prompts in a model family's chat format, a plain instruction template, or the model's own Jinja chat template
+/// (<see cref="ChatTemplatePrompt"/>). A family format's prompt never contains BOS (the tokenizer adds exactly one where the
+/// model expects it); a chat template writes its own, and its text is tokenized without the tokenizer's specials, as
+/// transformers' <c>apply_chat_template</c> does. The answer is followed by the format's end-of-turn token, a learned label.
 /// </summary>
 internal sealed class PromptTemplate
 {
-    private PromptTemplate(PromptFormat format, string? endOfTurn) => (Format, EndOfTurnToken) = (format, endOfTurn);
+    private readonly ChatTemplatePrompt? _chat;
+
+    private PromptTemplate(PromptFormat format, string? endOfTurn, ChatTemplatePrompt? chat = null) =>
+        (Format, EndOfTurnToken, _chat) = (format, endOfTurn, chat);
+
+    /// <summary>The model's chat template when <see cref="Format"/> is <see cref="PromptFormat.ChatTemplate"/>, else null.</summary>
+    public ChatTemplatePrompt? ChatTemplate => _chat;
+
+    /// <summary>Whether the tokenizer's own special tokens (BOS) go around the prompt; false for a chat template, which writes them.</summary>
+    public bool AddsTokenizerSpecials => _chat is null;
+
+    /// <summary>The template for the model's own chat template.</summary>
+    public static PromptTemplate FromChatTemplate(ChatTemplatePrompt chat) => new(PromptFormat.ChatTemplate, chat.EndOfTurnToken, chat);
+
+    /// <summary>The template a <c>prompt_format.json</c> records (a family format, or the chat template it carries).</summary>
+    public static PromptTemplate FromRecord(PromptFormatRecord record, IEnumerable<string> specialTokens)
+    {
+        if (record.Format != PromptFormat.ChatTemplate) return Create(record.Format, specialTokens.ToHashSet());
+        if (record.ChatTemplate is null)
+            throw new ChatTemplateException($"{ArtifactNames.PromptFormat}: format chat_template without its chat_template text; run Prepare again");
+        return FromChatTemplate(new ChatTemplatePrompt(new ModelChatTemplate(record.ChatTemplate, $"{ArtifactNames.PromptFormat} ({record.ChatTemplateFile})"),
+            record.BosToken, record.EosToken, specialTokens, record.EndOfTurnToken));
+    }
 
     /// <summary>The concrete format (never <see cref="PromptFormat.Auto"/>).</summary>
     public PromptFormat Format { get; }
@@ -25,6 +50,8 @@ internal sealed class PromptTemplate
     /// <summary>Creates the template for a format; <see cref="PromptFormat.Auto"/> picks from the tokenizer's special tokens.</summary>
     public static PromptTemplate Create(PromptFormat format, IReadOnlySet<string> specialTokens)
     {
+        if (format == PromptFormat.ChatTemplate)
+            throw new ArgumentException("the chat_template format needs the model's template: use FromChatTemplate or FromRecord", nameof(format));
         if (format == PromptFormat.Auto)
         {
             format = specialTokens.Contains("<|start_header_id|>") && specialTokens.Contains("<|eot_id|>") ? PromptFormat.Llama3
@@ -49,6 +76,7 @@ internal sealed class PromptTemplate
     /// <summary>The full prompt text up to where the answer starts.</summary>
     public string RenderPrompt(string instruction, string question, IReadOnlyList<string> passages)
     {
+        if (_chat is not null) return _chat.RenderPrompt(instruction, question, passages);
         var user = UserMessage(question, passages);
         return Format switch
         {
@@ -65,8 +93,12 @@ internal sealed class PromptTemplate
         };
     }
 
+    /// <summary>The answer text of one example as it follows its prompt (for a chat template, from rendering that conversation).</summary>
+    public string RenderAnswer(string answer, string instruction, string question, IReadOnlyList<string> passages) =>
+        _chat is not null ? _chat.RenderAnswer(instruction, question, passages, answer) : RenderAnswer(answer);
+
     /// <summary>The answer text as it follows the prompt (a leading space where the format puts one).</summary>
-    public string RenderAnswer(string answer) => Format switch
+    public string RenderAnswer(string answer) => _chat is not null ? _chat.RenderAnswer(answer) : Format switch
     {
         PromptFormat.Plain or PromptFormat.Llama2 or PromptFormat.Mistral => " " + answer,
         _ => answer,

@@ -94,7 +94,7 @@ internal static class NemoExport
     public static void WriteSplits(string prepareDirectory, string directory, IReadOnlyList<TrainPart>? trainParts = null)
     {
         var format = PromptFormatRecord.Read(prepareDirectory);
-        var template = PromptTemplate.Create(format.Format, new HashSet<string>());
+        var template = PromptTemplate.FromRecord(format, []);
         var sources = (trainParts ?? [new TrainPart(SplitFileNames[0].File, null, 1.0)])
             .Select(p => (p.File, Path: p.RecordsPath ?? Path.Combine(prepareDirectory, SplitFiles.RecordsFile(Split.Train))))
             .Concat(SplitFileNames.Skip(1).Select(s => (s.File, Path: Path.Combine(prepareDirectory, SplitFiles.RecordsFile(s.Split)))));

@@ -65,6 +65,7 @@ internal sealed class EvaluateStage : IStage, IStageFollowUp
         var convert = context.UpstreamDirectory("convert");
         var adapterDirectory = Path.Combine(context.UpstreamDirectory("train"), ArtifactNames.AdapterFolder);
         var format = PromptFormatRecord.Read(prepare);
+        context.Console.WriteLine($"evaluate: prompt format {format.Description} (the prompts Prepare rendered)");
         var records = SplitFiles.ReadLines<SplitRecord>(Path.Combine(prepare, SplitFiles.RecordsFile(Split.Test)));
         var tokens = SplitFiles.ReadLines<TokenRecord>(Path.Combine(prepare, SplitFiles.TokensFile(Split.Test)));
         if (options.MaxExamples > 0)
@@ -112,7 +113,8 @@ internal sealed class EvaluateStage : IStage, IStageFollowUp
             },
             Dataset = config.Data.Examples ?? config.Data.Dataset,
             Examples = records.Count,
-            PromptFormat = format.Format.ToString().ToLowerInvariant(),
+            PromptFormat = format.FormatName,
+            ChatTemplateFile = format.ChatTemplateFile,
             Config = new() { ["lora"] = config.Lora, ["train"] = config.Train, ["eval"] = options },
             Fingerprints = Upstream.ToDictionary(s => s, s => StageManifest.TryRead(context.UpstreamDirectory(s))?.Fingerprint ?? ""),
             DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 2),

@@ -25,8 +25,10 @@ internal sealed class EvaluationReport
     public string Dataset { get; init; } = "unknown";
     /// <summary>Test examples evaluated.</summary>
     public int Examples { get; init; }
-    /// <summary>Prompt format.</summary>
+    /// <summary>Prompt format (<c>chat_template</c> when the base model's own template rendered the prompts).</summary>
     public string PromptFormat { get; init; } = "unknown";
+    /// <summary>For <c>chat_template</c>: the base model's file it came from (<c>tokenizer_config.json</c>, <c>chat_template.jinja</c>, ...); else null.</summary>
+    public string? ChatTemplateFile { get; init; }
     /// <summary>The evaluated config sections (lora, train, eval).</summary>
     public Dictionary<string, object> Config { get; init; } = [];
     /// <summary>Fingerprints of the stages the evaluation read.</summary>
@@ -108,7 +110,7 @@ internal sealed class EvaluationReport
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append("# Evaluation report\n\n");
-        sb.Append(inv, $"Base model `{Model["source"]}` · dataset `{Dataset}` · {Examples} test examples · prompt format `{PromptFormat}`\n\n");
+        sb.Append(inv, $"Base model `{Model["source"]}` · dataset `{Dataset}` · {Examples} test examples · prompt format `{PromptFormat}`{(ChatTemplateFile is null ? "" : $" (the base model's, from `{ChatTemplateFile}`)")}\n\n");
         var gate = RequireGate(ArtifactNames.Report);
         sb.Append(gate.Passed ? "## Gate: PASSED\n\n" : "## Gate: FAILED\n\n");
         foreach (var check in gate.Checks) sb.Append(inv, $"- {(check.Passed ? "pass" : "**FAIL**")} `{check.Name}`: {check.Detail}\n");

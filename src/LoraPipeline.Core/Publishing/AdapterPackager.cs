@@ -101,7 +101,7 @@ internal static class AdapterPackager
             License = license,
             Config = config,
             AdapterConfig = ReadAdapterConfig(adapterConfig),
-            PromptFormat = promptFormat.Format.ToString().ToLowerInvariant(),
+            PromptFormat = promptFormat.FormatName,
             Tag = tag,
             Files = [.. files, ArtifactNames.ModelCard, ArtifactNames.Checksums],
         });

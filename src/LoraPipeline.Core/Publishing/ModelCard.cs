@@ -69,7 +69,11 @@ internal static class ModelCard
             .Append(report.ModelCommit is { Length: > 0 } commit ? $" (commit `{commit}`; the adapter's `revision` pins it)" : "").Append('\n')
             .Append("- Dataset: `").Append(report.Dataset).Append("`\n")
             .Append("- Prompt format: `").Append(inputs.PromptFormat ?? "unknown")
-            .Append("` (the `chat_template` in `tokenizer_config.json` and `chat_template.jinja` renders it, so `apply_chat_template` prompts the adapter as it was trained; pass the context passages as `documents`; `prompt_format.json` records it)\n")
+            .Append(inputs.PromptFormat == "chat_template"
+                ? "` (the base model's own chat template, shipped in `tokenizer_config.json` and `chat_template.jinja`; the adapter was trained on the messages " +
+                  "system = the instruction in `prompt_format.json`, user = `Context:` with the numbered passages `[1] ...` then `Question: ...`, assistant = the answer: " +
+                  "build the same messages for `apply_chat_template(..., add_generation_prompt=True)`)\n"
+                : "` (the `chat_template` in `tokenizer_config.json` and `chat_template.jinja` renders it, so `apply_chat_template` prompts the adapter as it was trained; pass the context passages as `documents`; `prompt_format.json` records it)\n")
             .Append("- Loss on answer tokens only; precision ").Append(config.Train.Precision.ToString().ToLowerInvariant()).Append("\n\n");
 
         text.Append("## Hyperparameters\n\n| key | value |\n| --- | --- |\n");

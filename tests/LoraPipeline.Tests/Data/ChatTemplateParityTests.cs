@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LoraPipeline.Configuration;
@@ -18,17 +17,12 @@ namespace LoraPipeline.Tests.Data;
 public class ChatTemplateParityTests
 {
     private const string Refusal = "The context does not say.";
-    private static readonly string OracleDirectory = RepositoryPaths.Combine("tests", "LoraPipeline.Tests", "jinja-oracle");
     private static string? _tinyModel;
 
     [OneTimeSetUp]
     public void InstallOracle()
     {
-        var watch = Stopwatch.StartNew();
-        var (code, output) = Run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], stdin: null);
-        if (code is null) Assert.Ignore($"npm is not installed ({output}); the Jinja parity tests need Node 20+ and npm");
-        if (code != 0) Assert.Ignore($"npm ci failed in {OracleDirectory} (exit {code}): {output.Trim()}");
-        TestContext.Progress.WriteLine($"jinja-oracle: npm ci took {watch.Elapsed.TotalSeconds:0.0} s");
+        JinjaOracle.Require();
         var temp = Path.Combine(Path.GetTempPath(), $"lora-jinja-tiny-{Environment.ProcessId}");
         BuiltinTinyLlama.Write(temp);
         _tinyModel = temp;
@@ -154,37 +148,5 @@ public class ChatTemplateParityTests
     private static string TokenText(ModelTokenizer tokenizer, int? id) =>
         id is { } value ? tokenizer.SpecialTokens.First(p => p.Value == value).Key : "";
 
-    private static List<string> Render(JsonArray jobs)
-    {
-        var (code, output) = Run("node", ["render.mjs"], jobs.ToJsonString());
-        Assert.That(code, Is.EqualTo(0), $"node render.mjs failed: {output}");
-        return JsonSerializer.Deserialize<List<string>>(output)!;
-    }
-
-    private static (int? Code, string Output) Run(string program, string[] arguments, string? stdin)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = OracleDirectory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (null, e.Message);
-        }
-        using (process)
-        {
-            if (stdin is not null)
-            {
-                process.StandardInput.Write(stdin);
-                process.StandardInput.Close();
-            }
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            return (process.ExitCode, process.ExitCode == 0 ? stdout : stderr.Result + stdout);
-        }
-    }
+    private static List<string> Render(JsonArray jobs) => JinjaOracle.Render(jobs);
 }
