@@ -49,7 +49,9 @@ internal static class ActivationModel
     /// tensors only when q, k or v is adapted, the post-attention norm only when some attention projection is, and
     /// gate (with SiLU's input) or up only when the residual stream or that projection needs a gradient.
     /// </summary>
-    public static long FirstLayerBytesPerToken(ModelConfig config, SizingInputs inputs) => LayerBytes(config, inputs, inputNeedsGradient: false);
+    /// <remarks>With P-tuning the first layer's input holds the virtual tokens, whose gradient is needed: it keeps what every layer keeps.</remarks>
+    public static long FirstLayerBytesPerToken(ModelConfig config, SizingInputs inputs) =>
+        LayerBytes(config, inputs, inputNeedsGradient: inputs.Scheme == PeftScheme.Ptuning);
 
     /// <summary>Bytes per token kept outside the layers: the final norm's float32 input and the rotary angles.</summary>
     public static long OuterBytesPerToken(ModelConfig config, SizingInputs inputs) =>

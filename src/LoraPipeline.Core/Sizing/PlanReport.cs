@@ -29,6 +29,8 @@ internal static class PlanReport
             {
                 plan.Inputs.SeqLength,
                 plan.Inputs.MicroBatchSize,
+                PeftScheme = ConfigNaming.EnumName(plan.Inputs.Scheme),
+                plan.Inputs.VirtualTokens,
                 plan.Inputs.LoraR,
                 plan.Inputs.TargetModules,
                 Dtype = plan.Inputs.Dtype.ToString().ToLowerInvariant(),
@@ -84,10 +86,13 @@ internal static class PlanReport
         var b = new StringBuilder();
         b.AppendLine(CultureInfo.InvariantCulture, $"# Hardware plan: {plan.Model}");
         b.AppendLine();
+        var scheme = i.Scheme == PeftScheme.Ptuning
+            ? string.Create(CultureInfo.InvariantCulture, $"P-tuning with {i.VirtualTokens} virtual tokens (in the sequence)")
+            : string.Create(CultureInfo.InvariantCulture, $"LoRA r {i.LoraR} on {string.Join(", ", i.TargetModules)}");
         b.AppendLine(CultureInfo.InvariantCulture,
             $"{plan.Config.ArchitectureName}, {MemoryText.Parameters(plan.Training.FrozenParameters)} parameters; " +
-            $"{i.Dtype.ToString().ToLowerInvariant()}, sequence {i.SeqLength}, micro batch {i.MicroBatchSize}, LoRA r {i.LoraR} on " +
-            $"{string.Join(", ", i.TargetModules)}, recomputation {MemoryText.Mode(i.Checkpointing)}, packing {(i.Packing ? "on" : "off")}, logits for {i.LossTokens?.ToString(CultureInfo.InvariantCulture) ?? "every"} token(s) per sequence" +
+            $"{i.Dtype.ToString().ToLowerInvariant()}, sequence {i.SeqLength}, micro batch {i.MicroBatchSize}, {scheme}" +
+            $", recomputation {MemoryText.Mode(i.Checkpointing)}, packing {(i.Packing ? "on" : "off")}, logits for {i.LossTokens?.ToString(CultureInfo.InvariantCulture) ?? "every"} token(s) per sequence" +
             $"{(i.LossChunkTokens > 0 ? $" in chunks of {i.LossChunkTokens}" : " in one piece")}.");
         b.AppendLine();
         b.AppendLine("## Training (one replica)");

@@ -20,6 +20,16 @@ internal sealed record SizingInputs
     /// <summary>Whether the adapters apply dropout (<c>lora.dropout</c> &gt; 0), which keeps a mask per adapted input.</summary>
     public bool AdapterDropout { get; init; } = true;
 
+    /// <summary>The PEFT scheme (<c>peft.scheme</c>): with P-tuning there are no LoRA layers, the prompt encoder is the
+    /// adapter, every sequence is <see cref="VirtualTokens"/> longer and the gradient reaches the first layer's input.</summary>
+    public PeftScheme Scheme { get; init; }
+
+    /// <summary>P-tuning: virtual tokens before every sequence (included in <see cref="SeqLength"/>).</summary>
+    public int VirtualTokens { get; init; }
+
+    /// <summary>P-tuning: the prompt encoder's shape (<c>peft.*</c>).</summary>
+    public PeftOptions? PromptEncoder { get; init; }
+
     /// <summary>Dtype of the frozen weights and of activations (<c>train.precision</c>); adapters are always float32.</summary>
     public required DType Dtype { get; init; }
 
@@ -52,17 +62,40 @@ internal sealed record SizingInputs
     public int ElementBytes => Dtype == DType.Bf16 ? 2 : 4;
 
     /// <summary>The inputs a pipeline config implies (override with <c>with</c>).</summary>
-    public static SizingInputs FromConfig(PipelineConfig config) => new()
+    public static SizingInputs FromConfig(PipelineConfig config)
     {
-        SeqLength = config.Data.MaxSeqLength,
+        var ptuning = config.Peft.Scheme == PeftScheme.Ptuning;
+        return new()
+        {
+        Scheme = config.Peft.Scheme,
+        VirtualTokens = ptuning ? config.Peft.NumVirtualTokens : 0,
+        PromptEncoder = ptuning ? config.Peft : null,
+        SeqLength = config.Data.MaxSeqLength + (ptuning ? config.Peft.NumVirtualTokens : 0),
         MicroBatchSize = config.Train.MicroBatchSize,
         LoraR = config.Lora.R,
-        TargetModules = config.Lora.TargetModules.ToList(),
-        AdapterDropout = config.Lora.Dropout > 0,
+        TargetModules = ptuning ? [] : config.Lora.TargetModules.ToList(),
+        AdapterDropout = !ptuning && config.Lora.Dropout > 0,
         Dtype = config.Train.Precision == ComputePrecision.F32 ? DType.F32 : DType.Bf16, // plans are for accelerators, where auto is bf16
         Checkpointing = config.Train.ActivationCheckpointing,
         Quantization = config.Model.Quantization,
         Packing = config.Data.Packing,
         LossChunkTokens = config.Train.LossChunkTokens,
-    };
+        };
+    }
+
+    /// <summary>
+    /// The P-tuning prompt encoder's parameters for a model of hidden size <paramref name="tokenDim"/>: the virtual token
+    /// table, then PEFT's MLP (three linear layers) or bidirectional LSTM plus two linear layers; 0 under LoRA.
+    /// </summary>
+    public long PromptEncoderParameters(long tokenDim)
+    {
+        if (Scheme != PeftScheme.Ptuning || PromptEncoder is not { } p) return 0;
+        long h = p.EncoderHiddenSize ?? tokenDim, table = (long)p.NumVirtualTokens * tokenDim;
+        if (p.EncoderReparameterizationType == PromptEncoderType.Mlp)
+            return table + (tokenDim * h + h) + (h * h + h) + (h * tokenDim + tokenDim);
+        long lstm = 0;
+        for (var layer = 0; layer < p.EncoderNumLayers; layer++)
+            lstm += 2 * (4 * h * (layer == 0 ? tokenDim : 2 * h) + 4 * h * h + 8 * h); // two directions: W_ih, W_hh, b_ih, b_hh
+        return table + lstm + (2 * h * 2 * h + 2 * h) + (2 * h * tokenDim + tokenDim);
+    }
 }

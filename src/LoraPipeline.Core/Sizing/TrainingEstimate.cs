@@ -37,7 +37,9 @@ internal sealed record TrainingEstimate(
     public static TrainingEstimate Compute(ModelConfig config, SizingInputs inputs)
     {
         var parameters = config.ParameterCount();
-        var adapters = AdapterShapes.ParameterCount(config, inputs.TargetModules, inputs.LoraR);
+        var adapters = inputs.Scheme == PeftScheme.Ptuning
+            ? inputs.PromptEncoderParameters(config.HiddenSize)
+            : AdapterShapes.ParameterCount(config, inputs.TargetModules, inputs.LoraR);
         var quantized = inputs.Quantization == WeightQuantization.Nf4;
         return new TrainingEstimate(
             parameters,
