@@ -19,7 +19,8 @@ internal sealed class SlurmProgress(IAnsiConsole console, string jobId, int maxS
     /// <summary>The job's state now, and the last step the trainer logged (null before its first).</summary>
     public void Update(SlurmJobState state, int? step)
     {
-        var where = state.State == "PENDING" ? $" ({state.Reason})" : state.Nodes is "(null)" or "" ? "" : $" on {state.Nodes}";
+        var where = state.State == "PENDING" ? (state.Reason is "None" or "" ? "" : $" ({state.Reason})")
+            : state.Nodes is "(null)" or "" ? "" : $" on {state.Nodes}";
         var summary = $"slurm job {jobId}: {state.State}{where}";
         if (summary != _lastState)
         {
