@@ -19,9 +19,12 @@ internal static class ConfigCommand
         {
             try
             {
-                var config = PipelineConfigs.Load(parse.GetValue(options.Config)!, options.AllOverrides(parse));
+                // Files the config names need not be on this machine (a cluster's /data): said on stderr, not refused.
+                var config = PipelineConfigs.Load(parse.GetValue(options.Config)!, options.AllOverrides(parse), checkInputs: false);
                 // stdout stays the JSON alone; how each NeMo key was read goes to stderr.
                 NemoTranslationLines.Write(Console.Error, config);
+                foreach (var problem in PipelineConfigs.InputProblems(config))
+                    Console.Error.WriteLine($"warning: {problem} (a run on this machine would stop here)");
                 Console.Out.WriteLine(ConfigJson.Serialize(config));
                 return ExitCodes.Ok;
             }

@@ -31,6 +31,12 @@ internal interface IStage
     /// </summary>
     void CheckConfig(PipelineConfig config) { }
 
+    /// <summary>
+    /// Checks that the files this stage's keys name exist on this machine (<c>data.train_files</c>): run before any stage runs,
+    /// but only warned about by <c>lora config</c>, whose config may be meant for another machine (a cluster's <c>/data</c>).
+    /// </summary>
+    void CheckInputs(PipelineConfig config) { }
+
     /// <summary>Files outside the artifacts folder that the stage reads (hashed into the fingerprint).</summary>
     IEnumerable<string> InputFiles(StageInputs inputs) => [];
 

@@ -43,6 +43,9 @@ internal sealed class TrainStage : IStage
     }
 
     /// <inheritdoc />
+    public void CheckInputs(PipelineConfig config) => TrainingFiles.CheckFilesExist(config, Directory.GetCurrentDirectory());
+
+    /// <inheritdoc />
     public void CheckConfig(PipelineConfig config)
     {
         if (!Torch.TorchRuntime.IsDeviceName(config.Train.Device))
@@ -56,7 +59,7 @@ internal sealed class TrainStage : IStage
             if (Lora.TargetModuleMatcher.IsShortName(pattern) && !projections.Contains(pattern))
                 throw config.Problem("lora.target_modules", $"'{pattern}' names no projection; LoRA adapts {string.Join(", ", projections)} (or a regular expression over module paths)");
         }
-        TrainingFiles.Check(config, Directory.GetCurrentDirectory());
+        TrainingFiles.CheckValues(config);
         if (config.Train.Engine == TrainEngine.Trl && config.Data.TrainFiles.Count > 0)
             throw config.Problem("data.train_files", "mixing training files is done by our own trainer; the trl engine trains on Prepare's train split (set train.engine: lora)");
         if (config.Peft.Scheme == PeftScheme.Ptuning && config.Train.Engine == TrainEngine.Trl)

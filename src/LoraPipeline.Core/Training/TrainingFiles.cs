@@ -27,6 +27,13 @@ internal static class TrainingFiles
     /// or a file is missing.</summary>
     public static void Check(PipelineConfig config, string baseDirectory)
     {
+        CheckValues(config);
+        CheckFilesExist(config, baseDirectory);
+    }
+
+    /// <summary>The checks that need no file: counts, shares, empty or repeated entries.</summary>
+    public static void CheckValues(PipelineConfig config)
+    {
         var (files, probabilities) = (config.Data.TrainFiles, config.Data.ConcatSamplingProbabilities);
         var shown = "[" + string.Join(", ", probabilities.Select(p => p.ToString("R", CultureInfo.InvariantCulture))) + "]";
         if (files.Count == 0)
@@ -47,15 +54,20 @@ internal static class TrainingFiles
             throw config.Problem("data.concat_sampling_probabilities",
                 $"{shown} sums to {sum.ToString("R", CultureInfo.InvariantCulture)}; the values must sum to 1 (within {SumTolerance.ToString("R", CultureInfo.InvariantCulture)})");
         for (var i = 0; i < files.Count; i++)
-        {
             if (string.IsNullOrWhiteSpace(files[i])) throw config.Problem("data.train_files", $"entry {i + 1} is empty");
-            if (files[i] == OwnSplit) continue;
-            var tokens = TokensPathOf(Path.GetFullPath(Path.Combine(baseDirectory, files[i])));
-            if (!File.Exists(tokens))
-                throw config.Problem("data.train_files", $"'{files[i]}': {tokens} does not exist; give a prepared folder, a *.tokens.jsonl file, or 'prepare'");
-        }
         if (files.Distinct(StringComparer.Ordinal).Count() != files.Count)
             throw config.Problem("data.train_files", $"[{string.Join(", ", files)}] names a file twice; give each once and raise its probability instead");
+    }
+
+    /// <summary>Throws <see cref="ConfigException"/> naming the first configured file whose tokens are not on this machine.</summary>
+    public static void CheckFilesExist(PipelineConfig config, string baseDirectory)
+    {
+        foreach (var name in config.Data.TrainFiles.Where(f => f != OwnSplit && !string.IsNullOrWhiteSpace(f)))
+        {
+            var tokens = TokensPathOf(Path.GetFullPath(Path.Combine(baseDirectory, name)));
+            if (!File.Exists(tokens))
+                throw config.Problem("data.train_files", $"'{name}': {tokens} does not exist; give a prepared folder, a *.tokens.jsonl file, or 'prepare'");
+        }
     }
 
     /// <summary>The configured files resolved against <paramref name="baseDirectory"/> (empty when the key is not set).</summary>

@@ -125,7 +125,15 @@ public class NemoOverrideTests
     [Category("Integration")]
     public void LoraConfigTakesTheWhitepapersCommandPositionallyAndPrintsTheMapping()
     {
-        // file_names now maps to data.train_files, which must exist: the whitepaper's /data/train.jsonl becomes a real file.
+        // The whitepaper's command as written: /data/train.jsonl is on its cluster, not here, so lora config maps it and warns.
+        var whitepaper = LoraProcess.Run(RepositoryPaths.Root, null, ["config", .. WhitepaperCommand]);
+        Assert.That(whitepaper.ExitCode, Is.EqualTo(0), whitepaper.Output);
+        foreach (var assignment in WhitepaperCommand)
+            Assert.That(whitepaper.StdErr, Does.Contain($"NeMo {assignment} -> "), assignment);
+        Assert.That(whitepaper.StdErr, Does.Contain("warning: --set model.data.train_ds.file_names=[/data/train.jsonl]: data.train_files: '/data/train.jsonl': /data/train.tokens.jsonl does not exist"));
+        Assert.That(whitepaper.StdOut, Does.Contain("\"max_steps\": 2048").And.Contain("\"max_seq_length\": 4096"));
+
+        // With the file on this machine there is no warning, and a stage run refuses the missing one before any work.
         using var temp = new TempDirectory("whitepaper");
         var train = temp.Combine("train.tokens.jsonl");
         File.WriteAllText(train, "{\"id\":\"a\",\"input_ids\":[1,2,3],\"label_start\":2}\n");
@@ -134,9 +142,12 @@ public class NemoOverrideTests
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
         Assert.That(result.StdOut, Does.Contain("\"max_steps\": 2048").And.Contain("\"lr\": 0.0001"));
         Assert.That(result.StdErr, Does.Contain($"-> data.train_files=['{train}']"));
-        var missing = LoraProcess.Run(RepositoryPaths.Root, null, ["config", .. WhitepaperCommand]);
+        Assert.That(result.StdErr, Does.Not.Contain("warning:"));
+        using var artifacts = new TempDirectory("whitepaper-run");
+        var missing = LoraProcess.Run(RepositoryPaths.Root, null, ["train", "--artifacts", artifacts.Path, .. WhitepaperCommand.Select(a => "--set=" + a)]);
         Assert.That(missing.ExitCode, Is.EqualTo(2), missing.Output);
         Assert.That(missing.Output, Does.Contain("data.train_files: '/data/train.jsonl': /data/train.tokens.jsonl does not exist"));
+        Assert.That(Directory.EnumerateFileSystemEntries(artifacts.Path), Is.Empty, "refused before any stage ran");
         foreach (var assignment in command)
             Assert.That(result.StdErr, Does.Contain($"NeMo {assignment} -> "), assignment);
         var refused = LoraProcess.Run(RepositoryPaths.Root, null, "config", "--set", "model.pipeline_model_parallel_size=2");
