@@ -104,7 +104,7 @@ internal static class PlanReport
         Row(b, i.Quantization == WeightQuantization.Nf4 ? $"frozen weights (nf4 projections, rest {dtype})" : $"frozen weights ({dtype})", modes.Select(m => m.FrozenWeightBytes));
         Row(b, $"adapter weights (f32, {MemoryText.Parameters(modes[0].AdapterParameters)})", modes.Select(m => m.AdapterWeightBytes));
         Row(b, "adapter gradients (f32)", modes.Select(m => m.AdapterGradientBytes));
-        Row(b, "AdamW moments (f32)", modes.Select(m => m.OptimizerStateBytes));
+        Row(b, "optimizer state (f32)", modes.Select(m => m.OptimizerStateBytes));
         Row(b, "activations", modes.Select(m => m.ActivationBytes));
         if (i.Quantization == WeightQuantization.Nf4) Row(b, "dequantized projection (one at a time)", modes.Select(m => m.DequantizationBytes));
         Row(b, "one GPU incl. 1 GiB constant + 10 % workspace", modes.Select(m => m.PerGpuBytes(1)));

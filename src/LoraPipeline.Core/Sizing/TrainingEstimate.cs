@@ -10,7 +10,7 @@ namespace LoraPipeline.Sizing;
 /// <param name="AdapterParameters">LoRA parameters: layers × Σ r·(in + out) over the adapted projections.</param>
 /// <param name="AdapterWeightBytes">Adapter weights in float32 (4 bytes each).</param>
 /// <param name="AdapterGradientBytes">Their float32 gradients.</param>
-/// <param name="OptimizerStateBytes">AdamW's two float32 moments.</param>
+/// <param name="OptimizerStateBytes">The optimizer's float32 state: two moments (Adam, AdamW) or one momentum buffer (SGD).</param>
 /// <param name="ActivationBytes">Activations kept for backward (see <see cref="ActivationModel"/>).</param>
 /// <param name="Checkpointing">What the backward pass recomputes.</param>
 /// <param name="DequantizationBytes">QLoRA: the largest projection dequantized at once, with its transient buffers (0 for a full-precision base).</param>
@@ -47,7 +47,7 @@ internal sealed record TrainingEstimate(
             adapters,
             4 * adapters,
             4 * adapters,
-            8 * adapters,
+            (inputs.Optimizer == OptimizerKind.Sgd ? 4 : 8) * adapters,
             ActivationModel.TrainingBytes(config, inputs),
             inputs.Checkpointing,
             quantized ? QuantizedWeights.DequantizeWorkspace(config, inputs.ElementBytes) : 0);

@@ -14,7 +14,7 @@ namespace LoraPipeline.Training;
 internal sealed class AdapterOptimizer : IDisposable
 {
     private readonly IReadOnlyList<(string Name, Parameter Parameter)> _parameters;
-    private readonly Dictionary<string, (Tensor M, Tensor V)> _state = [];
+    private readonly Dictionary<string, (Tensor M, Tensor? V)> _state = [];
 
     /// <summary>Creates the optimizer over named parameters.</summary>
     /// <param name="parameters">Named parameters.</param>
@@ -30,7 +30,8 @@ internal sealed class AdapterOptimizer : IDisposable
         _parameters = parameters;
         (Beta1, Beta2, Eps, WeightDecay, Kind, Momentum) = (beta1, beta2, eps, weightDecay, kind, momentum);
         foreach (var (name, p) in parameters)
-            _state[name] = (zeros_like(p, dtype: ScalarType.Float32), zeros_like(p, dtype: ScalarType.Float32));
+            // SGD keeps one buffer (momentum), Adam and AdamW two moments: the Plan sizes them so (TrainingEstimate).
+            _state[name] = (zeros_like(p, dtype: ScalarType.Float32), kind == OptimizerKind.Sgd ? null : zeros_like(p, dtype: ScalarType.Float32));
     }
 
     /// <summary>Which update.</summary>
@@ -71,7 +72,7 @@ internal sealed class AdapterOptimizer : IDisposable
             if (Kind == OptimizerKind.Adamw) p.mul_(1 - lr * WeightDecay);
             else if (WeightDecay > 0) grad = grad.add(p, alpha: WeightDecay);
             m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
-            v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+            v!.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
             var denominator = v.sqrt().div_(Math.Sqrt(bias2)).add_(Eps);
             p.addcdiv_(m, denominator, value: -lr / bias1);
         }
@@ -88,7 +89,7 @@ internal sealed class AdapterOptimizer : IDisposable
     /// <c>{param}.momentum_buffer</c> (SGD), torch.optim's names.</summary>
     public IEnumerable<KeyValuePair<string, Tensor>> StateTensors() => Kind == OptimizerKind.Sgd
         ? _state.Select(s => KeyValuePair.Create($"{s.Key}.momentum_buffer", s.Value.M))
-        : _state.SelectMany(s => new[] { KeyValuePair.Create($"{s.Key}.exp_avg", s.Value.M), KeyValuePair.Create($"{s.Key}.exp_avg_sq", s.Value.V) });
+        : _state.SelectMany(s => new[] { KeyValuePair.Create($"{s.Key}.exp_avg", s.Value.M), KeyValuePair.Create($"{s.Key}.exp_avg_sq", s.Value.V!) });
 
     /// <summary>Restores state saved by <see cref="StateTensors"/> and the step count.</summary>
     public void Restore(IReadOnlyDictionary<string, Tensor> tensors, long steps)
@@ -106,7 +107,7 @@ internal sealed class AdapterOptimizer : IDisposable
             if (!tensors.TryGetValue($"{name}.exp_avg", out var savedM) || !tensors.TryGetValue($"{name}.exp_avg_sq", out var savedV))
                 throw new InvalidDataException($"optimizer state for '{name}' is missing from the checkpoint");
             m.copy_(savedM);
-            v.copy_(savedV);
+            v!.copy_(savedV);
         }
         Steps = steps;
     }
@@ -131,7 +132,7 @@ internal sealed class AdapterOptimizer : IDisposable
         foreach (var (m, v) in _state.Values)
         {
             m.Dispose();
-            v.Dispose();
+            v?.Dispose();
         }
     }
 }

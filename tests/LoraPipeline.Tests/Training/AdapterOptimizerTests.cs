@@ -1,4 +1,6 @@
 using LoraPipeline.Configuration;
+using LoraPipeline.Sizing;
+using LoraPipeline.Tests.Support;
 using LoraPipeline.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -86,5 +88,19 @@ public class AdapterOptimizerTests
         Assert.That(ConfigLoader.Parse("", "c.yaml", ["model.optim.name=adam"]).Train.Optimizer, Is.EqualTo(OptimizerKind.Adam));
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("train:\n  optimizer: lion\n", "c.yaml"))!;
         Assert.That(e.Message, Does.Contain("train.optimizer").And.Contain("adamw, adam, sgd"));
+    }
+    [TestCase("adam")]
+    [TestCase("adamw")]
+    [TestCase("sgd")]
+    public void ThePlanSizesTheStateTheOptimizerKeeps(string name)
+    {
+        var kind = Enum.Parse<OptimizerKind>(name, ignoreCase: true);
+        using var p = NewParameter();
+        using var optimizer = new AdapterOptimizer([("w", p)], 0.9, 0.98, 1e-8, WeightDecay, kind);
+        var stateBytes = optimizer.StateTensors().Sum(t => t.Value.NumberOfElements * t.Value.ElementSize);
+        var plan = TrainingEstimate.Compute(PlanModelConfig.Load(RepositoryPaths.Combine("tests", "LoraPipeline.Tests", "Fixtures", "configs", "llama3-8b.json")),
+            new SizingInputs { SeqLength = 16, MicroBatchSize = 1, LoraR = 8, TargetModules = ["q_proj"], Dtype = DType.Bf16, Optimizer = kind });
+        Assert.That((double)plan.OptimizerStateBytes / plan.AdapterParameters, Is.EqualTo((double)stateBytes / p.NumberOfElements),
+            "state bytes per adapter parameter, planned vs kept");
     }
 }
