@@ -25,7 +25,7 @@ internal static class ConfigCommand
                 NemoTranslationLines.Write(Console.Error, config);
                 foreach (var problem in PipelineConfigs.InputProblems(config))
                     Console.Error.WriteLine($"warning: {problem} (a run on this machine would stop here)");
-                Console.Out.WriteLine(ConfigJson.Serialize(config));
+                Console.Out.WriteLine(ConfigJson.SerializeConfig(config));
                 return ExitCodes.Ok;
             }
             catch (ConfigException e)

@@ -18,4 +18,19 @@ internal static class ConfigJson
 
     /// <summary>Serializes any options object or section canonically.</summary>
     public static string Serialize(object value) => JsonSerializer.Serialize(value, value.GetType(), Options);
+
+    /// <summary>
+    /// The whole configuration, keys included that <see cref="DataOptions"/> hides from Prepare's fingerprint (<c>data.packing</c>,
+    /// <c>data.train_files</c>, <c>data.concat_sampling_probabilities</c>: Train's concern, so toggling them never redoes Prepare):
+    /// what <c>lora config</c> prints and what a Slurm job reads back as the same config.
+    /// </summary>
+    public static string SerializeConfig(PipelineConfig config)
+    {
+        var node = JsonSerializer.SerializeToNode(config, Options)!.AsObject();
+        var data = node["data"]!.AsObject();
+        data["packing"] = config.Data.Packing;
+        data["train_files"] = JsonSerializer.SerializeToNode(config.Data.TrainFiles, Options);
+        data["concat_sampling_probabilities"] = JsonSerializer.SerializeToNode(config.Data.ConcatSamplingProbabilities, Options);
+        return node.ToJsonString(Options);
+    }
 }

@@ -40,7 +40,7 @@ internal static class SlurmLauncher
 
     private static string Submit(PipelineConfig config, SlurmJobFiles files, IAnsiConsole console, CancellationToken stop)
     {
-        AtomicFile.WriteAllText(files.ConfigPath, ConfigJson.Serialize(config) + "\n");
+        AtomicFile.WriteAllText(files.ConfigPath, ConfigJson.SerializeConfig(config) + "\n");
         AtomicFile.WriteAllText(files.ScriptPath, SlurmScript.Text(config, files));
         var jobId = SlurmClient.Submit(files.ScriptPath, stop);
         AtomicFile.WriteAllText(files.JobIdPath, jobId + "\n");

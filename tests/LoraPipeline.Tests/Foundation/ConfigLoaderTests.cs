@@ -22,6 +22,23 @@ public class ConfigLoaderTests
     }
 
     [Test]
+    public void TheWholeConfigAsJsonLoadsBackAsTheSameConfigTheKeysPreparesFingerprintSkipsIncluded()
+    {
+        // What lora config prints and a Slurm job reads back: data.packing and the training mix are hidden from Prepare's
+        // fingerprint, and a job that lost them would train another run (its fingerprint check would refuse it).
+        var config = ConfigLoader.Load(DefaultConfig, ["data.packing=true", "data.train_files=[prepare, other/train.jsonl]",
+            "data.concat_sampling_probabilities=[0.25, 0.75]", "train.lr=2e-4", "peft.scheme=ptuning"]);
+        var json = ConfigJson.SerializeConfig(config);
+        var back = ConfigLoader.Parse(json, "config.json");
+        Assert.That(back.Data.Packing, Is.True);
+        Assert.That(back.Data.TrainFiles, Is.EqualTo(new[] { "prepare", "other/train.jsonl" }));
+        Assert.That(back.Data.ConcatSamplingProbabilities, Is.EqualTo(new[] { 0.25, 0.75 }));
+        Assert.That(ConfigJson.SerializeConfig(back), Is.EqualTo(json));
+        var train = new LoraPipeline.Training.TrainStage();
+        Assert.That(ConfigJson.Serialize(train.ConfigSection(back)), Is.EqualTo(ConfigJson.Serialize(train.ConfigSection(config))));
+    }
+
+    [Test]
     public void DottedOverridesSetEveryKindOfValue()
     {
         var config = ConfigLoader.Load(DefaultConfig,
