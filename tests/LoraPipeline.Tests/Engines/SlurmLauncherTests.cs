@@ -15,8 +15,7 @@ namespace LoraPipeline.Tests.Engines;
 [NonParallelizable]
 public class SlurmLauncherTests
 {
-    private static TempDirectory _temp = null!;
-    private static string _prepared = null!;
+    private static PreparedArtifacts? _runs;
     private static string _reference = null!;
 
     // Validation and a checkpoint every 2 steps: a run stopped after step 2 has 4 steps left to resume.
@@ -28,8 +27,9 @@ public class SlurmLauncherTests
 
     private static readonly string[] OnSlurm = ["--set", "train.launcher=slurm", "--set", "train.slurm.poll_interval_seconds=0.5"];
 
-    private static string[] Args(string stage, string artifacts, params string[] extra) =>
-        [stage, "--config", RepositoryPaths.Combine("configs", "default.yaml"), "--artifacts", artifacts, .. Tiny, .. extra];
+    private static string[] Args(string stage, string artifacts, params string[] extra) => _runs!.Args(stage, artifacts, extra);
+
+    private static string Fresh(string name) => _runs!.Fresh(name);
 
     [OneTimeSetUp]
     public static void StartClusterAndTrainLocally()
@@ -40,20 +40,14 @@ public class SlurmLauncherTests
         if (code == 2) Assert.Ignore($"no Slurm cluster: {output.Trim()}");
         Assert.That(code, Is.EqualTo(0), $"the local Slurm cluster did not start: {output}");
 
-        _temp = new TempDirectory("slurm-launcher");
-        _prepared = _temp.Combine("prepared");
-        foreach (var stage in new[] { "download", "convert", "prepare" })
-        {
-            var result = LoraProcess.Run(RepositoryPaths.Root, null, Args(stage, _prepared));
-            Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
-        }
+        _runs = new PreparedArtifacts("slurm-launcher", Tiny);
         _reference = Fresh("reference");
         var local = LoraProcess.Run(RepositoryPaths.Root, null, Args("train", _reference));
         Assert.That(local.ExitCode, Is.EqualTo(0), local.Output);
     }
 
     [OneTimeTearDown]
-    public static void Cleanup() => _temp?.Dispose();
+    public static void Cleanup() => _runs?.Dispose();
 
     [Test]
     public void ASubmittedJobIsFollowedToTheOutputsAndFingerprintOfALocalRun()
@@ -167,17 +161,6 @@ public class SlurmLauncherTests
         Assert.That(Directory.EnumerateDirectories(artifacts, ".tmp-train-*"), Is.Empty, "no half-written stage folder");
     }
 
-    private static string Fresh(string name)
-    {
-        var target = _temp.Combine(name);
-        foreach (var file in Directory.EnumerateFiles(_prepared, "*", SearchOption.AllDirectories))
-        {
-            var copy = Path.Combine(target, Path.GetRelativePath(_prepared, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy);
-        }
-        return target;
-    }
 
     private static string AdapterHash(string artifacts) =>
         Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(artifacts, "train", ArtifactNames.AdapterFolder, ArtifactNames.AdapterWeights))));
@@ -192,17 +175,8 @@ public class SlurmLauncherTests
     // Waits until the job has written the checkpoint (step-00000N); returns the job's id.
     private static string WaitForCheckpoint(string artifacts, Process process, string checkpoint)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(4);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
-        {
-            var scratch = Path.Combine(artifacts, ".scratch");
-            if (Directory.Exists(scratch) && Directory.EnumerateFiles(scratch, "trainer_state.json", SearchOption.AllDirectories)
-                    .Any(f => f.Contains(checkpoint, StringComparison.Ordinal)))
-                return File.ReadAllText(Directory.EnumerateFiles(scratch, "job-id", SearchOption.AllDirectories).Single()).Trim();
-            Thread.Sleep(20);
-        }
-        Assert.Fail($"no checkpoint {checkpoint} appeared (process exited: {process.HasExited})");
-        return "";
+        var scratch = PreparedArtifacts.WaitForCheckpoint(artifacts, process, checkpoint, TimeSpan.FromMinutes(4));
+        return File.ReadAllText(Directory.EnumerateFiles(scratch, "job-id", SearchOption.AllDirectories).Single()).Trim();
     }
 
     private static string JobState(string jobId)

@@ -20,8 +20,7 @@ namespace LoraPipeline.Tests.PTuning;
 [NonParallelizable]
 public class PTuningTrainingTests
 {
-    private static TempDirectory _temp = null!;
-    private static string _prepared = null!;
+    private static PreparedArtifacts _runs = null!;
     private static string _reference = null!;
 
     private static readonly string[] Short =
@@ -32,8 +31,9 @@ public class PTuningTrainingTests
         "--set", "peft.scheme=ptuning", "--set", "peft.num_virtual_tokens=8", "--set", "eval.max_examples=2",
     ];
 
-    private static string[] Args(string stage, string artifacts, params string[] extra) =>
-        [stage, "--config", RepositoryPaths.Combine("configs", "default.yaml"), "--artifacts", artifacts, .. Short, .. extra];
+    private static string[] Args(string stage, string artifacts, params string[] extra) => _runs.Args(stage, artifacts, extra);
+
+    private static string Fresh(string name) => _runs.Fresh(name);
 
     private static string Cli(params string[] args)
     {
@@ -45,27 +45,14 @@ public class PTuningTrainingTests
     [OneTimeSetUp]
     public static void TrainOnce()
     {
-        _temp = new TempDirectory("ptuning-train");
-        _prepared = _temp.Combine("prepared");
-        foreach (var stage in new[] { "download", "convert", "prepare" }) Cli(Args(stage, _prepared));
+        _runs = new PreparedArtifacts("ptuning-train", Short);
         _reference = Fresh("reference");
         Cli(Args("train", _reference));
     }
 
     [OneTimeTearDown]
-    public static void Cleanup() => _temp.Dispose();
+    public static void Cleanup() => _runs.Dispose();
 
-    private static string Fresh(string name)
-    {
-        var target = _temp.Combine(name);
-        foreach (var file in Directory.EnumerateFiles(_prepared, "*", SearchOption.AllDirectories))
-        {
-            var copy = Path.Combine(target, Path.GetRelativePath(_prepared, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy);
-        }
-        return target;
-    }
 
     private static string AdapterFolder(string artifacts) => Path.Combine(artifacts, "train", ArtifactNames.AdapterFolder);
 
@@ -105,7 +92,7 @@ public class PTuningTrainingTests
         var artifacts = Fresh("killed");
         using (var process = LoraProcess.Start(RepositoryPaths.Root, null, Args("train", artifacts)))
         {
-            WaitForCheckpoint(artifacts, process, "step-000004");
+            PreparedArtifacts.WaitForCheckpoint(artifacts, process, "step-000004", TimeSpan.FromMinutes(3));
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
@@ -128,8 +115,8 @@ public class PTuningTrainingTests
 
         var convert = Path.Combine(_reference, "convert");
         var adapter = AdapterFolder(_reference);
-        Cli("logits", "--model", convert, "--ids", "464 3139 286", "--out", _temp.Combine("base.json"));
-        Cli("logits", "--model", convert, "--adapter", adapter, "--ids", "464 3139 286", "--out", _temp.Combine("adapter.json"));
+        Cli("logits", "--model", convert, "--ids", "464 3139 286", "--out", _runs.Combine("base.json"));
+        Cli("logits", "--model", convert, "--adapter", adapter, "--ids", "464 3139 286", "--out", _runs.Combine("adapter.json"));
         float[] Row(string file, int position) => JsonNode.Parse(File.ReadAllText(file))!["logits"]![position]!.AsArray().Select(v => v!.GetValue<float>()).ToArray();
         using var model = LlamaForCausalLM.Load(convert, ScalarType.Float32, CPU);
         LoadedAdapter.Apply(model, adapter);
@@ -138,34 +125,21 @@ public class PTuningTrainingTests
         {
             using var logits = model.Forward(tensor(new long[] { 464, 3139, 286 }, [1, 3], ScalarType.Int64, CPU));
             var expected = logits[0][2].data<float>().ToArray();
-            var cli = Row(_temp.Combine("adapter.json"), 2);
+            var cli = Row(_runs.Combine("adapter.json"), 2);
             Assert.That(cli.Zip(expected, (a, b) => Math.Abs(a - b)).Max(), Is.LessThanOrEqualTo(1e-6f), "lora logits --adapter applies the virtual tokens");
         }
-        Assert.That(Row(_temp.Combine("adapter.json"), 2).Zip(Row(_temp.Combine("base.json"), 2), (a, b) => Math.Abs(a - b)).Max(), Is.GreaterThan(1e-4f));
+        Assert.That(Row(_runs.Combine("adapter.json"), 2).Zip(Row(_runs.Combine("base.json"), 2), (a, b) => Math.Abs(a - b)).Max(), Is.GreaterThan(1e-4f));
 
         Assert.That(Cli("generate", "--model", convert, "--adapter", adapter, "--ids", "464 3139 286", "--max-new-tokens", "3"), Is.Not.Empty);
         var bench = Cli("bench", "infer", "--model", convert, "--adapter", adapter, "--batch-sizes", "1", "--prompt-lengths", "8", "--new-tokens", "2",
-            "--dtype", "f32", "--out", _temp.Combine("bench"));
+            "--dtype", "f32", "--out", _runs.Combine("bench"));
         Assert.That(bench, Does.Contain("P-tuning, 8 virtual tokens"));
 
-        var merge = LoraProcess.Run(RepositoryPaths.Root, null, "merge", "--model", convert, "--adapter", adapter, "--out", _temp.Combine("merged"));
+        var merge = LoraProcess.Run(RepositoryPaths.Root, null, "merge", "--model", convert, "--adapter", adapter, "--out", _runs.Combine("merged"));
         Assert.That(merge.ExitCode, Is.Not.EqualTo(0));
         Assert.That(merge.Output, Does.Contain("peft_type is P_TUNING").And.Contain("nothing to merge"));
         Assert.That(merge.Output, Does.Not.Contain("   at "), "one line, no stack trace");
-        Assert.That(Directory.Exists(_temp.Combine("merged")), Is.False);
+        Assert.That(Directory.Exists(_runs.Combine("merged")), Is.False);
     }
 
-    private static void WaitForCheckpoint(string artifacts, Process process, string step)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
-        {
-            var scratch = Path.Combine(artifacts, ".scratch");
-            if (Directory.Exists(scratch) && Directory.EnumerateFiles(scratch, "trainer_state.json", SearchOption.AllDirectories)
-                    .Any(f => f.Contains(step, StringComparison.Ordinal)))
-                return;
-            Thread.Sleep(20);
-        }
-        Assert.Fail($"no checkpoint {step} appeared (process exited: {process.HasExited})");
-    }
 }

@@ -11,8 +11,7 @@ namespace LoraPipeline.Tests.Training;
 [NonParallelizable]
 public class TrainStageTests
 {
-    private static TempDirectory _temp = null!;
-    private static string _prepared = null!;
+    private static PreparedArtifacts _runs = null!;
 
     private static readonly string[] Short =
     [
@@ -21,35 +20,16 @@ public class TrainStageTests
         "--set", "train.early_stopping_patience=0",
     ];
 
-    private static string[] Args(string stage, string artifacts, params string[] extra) =>
-        [stage, "--config", RepositoryPaths.Combine("configs", "default.yaml"), "--artifacts", artifacts, .. Short, .. extra];
+    private static string[] Args(string stage, string artifacts, params string[] extra) => _runs.Args(stage, artifacts, extra);
+
+    private static string Fresh(string name) => _runs.Fresh(name);
 
     [OneTimeSetUp]
-    public static void PrepareOnce()
-    {
-        _temp = new TempDirectory("train-stage");
-        _prepared = _temp.Combine("prepared");
-        foreach (var stage in new[] { "download", "convert", "prepare" })
-        {
-            var result = LoraProcess.Run(RepositoryPaths.Root, null, Args(stage, _prepared));
-            Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
-        }
-    }
+    public static void PrepareOnce() => _runs = new PreparedArtifacts("train-stage", Short);
 
     [OneTimeTearDown]
-    public static void Cleanup() => _temp.Dispose();
+    public static void Cleanup() => _runs.Dispose();
 
-    private static string Fresh(string name)
-    {
-        var target = _temp.Combine(name);
-        foreach (var file in Directory.EnumerateFiles(_prepared, "*", SearchOption.AllDirectories))
-        {
-            var copy = Path.Combine(target, Path.GetRelativePath(_prepared, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy);
-        }
-        return target;
-    }
 
     private static byte[] Adapter(string artifacts) => File.ReadAllBytes(Path.Combine(artifacts, "train", ArtifactNames.AdapterFolder, ArtifactNames.AdapterWeights));
 
@@ -156,7 +136,7 @@ public class TrainStageTests
         var artifacts = Fresh("killed");
         using (var process = LoraProcess.Start(RepositoryPaths.Root, null, Args("train", artifacts)))
         {
-            WaitForCheckpoint(artifacts, process, "step-000004");
+            PreparedArtifacts.WaitForCheckpoint(artifacts, process, "step-000004", TimeSpan.FromMinutes(3));
             process.Kill(entireProcessTree: true); // SIGKILL: no cleanup runs
             process.WaitForExit();
         }
@@ -175,7 +155,7 @@ public class TrainStageTests
         int exitCode;
         using (var process = LoraProcess.Start(RepositoryPaths.Root, null, Args("train", artifacts)))
         {
-            WaitForCheckpoint(artifacts, process, "step-000004");
+            PreparedArtifacts.WaitForCheckpoint(artifacts, process, "step-000004", TimeSpan.FromMinutes(3));
             using (var kill = Process.Start("kill", ["-INT", process.Id.ToString()])) kill.WaitForExit();
             Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)), Is.True);
             exitCode = process.ExitCode;
@@ -199,7 +179,7 @@ public class TrainStageTests
         using (var process = LoraProcess.Start(RepositoryPaths.Root, null, Args("train", artifacts, "--set", "train.max_steps=400", "--set", "train.val_check_interval=4")))
         {
             process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.AppendLine(e.Data); };
-            WaitForCheckpoint(artifacts, process, "step-000004");
+            PreparedArtifacts.WaitForCheckpoint(artifacts, process, "step-000004", TimeSpan.FromMinutes(3));
             watch.Start();
             using (var first = Process.Start("kill", ["-INT", process.Id.ToString()])) first.WaitForExit();
             Thread.Sleep(100);
@@ -240,7 +220,7 @@ public class TrainStageTests
         var killed = Fresh("packed-killed");
         using (var process = LoraProcess.Start(RepositoryPaths.Root, null, Args("train", killed, Scaled)))
         {
-            WaitForCheckpoint(killed, process, "step-000004");
+            PreparedArtifacts.WaitForCheckpoint(killed, process, "step-000004", TimeSpan.FromMinutes(3));
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
@@ -259,9 +239,9 @@ public class TrainStageTests
 
     private static string ExtraFile()
     {
-        var folder = _temp.Combine("extra");
+        var folder = _runs.Combine("extra");
         Directory.CreateDirectory(folder);
-        var lines = File.ReadAllLines(Path.Combine(_prepared, "prepare", ArtifactNames.TrainTokens));
+        var lines = File.ReadAllLines(Path.Combine(_runs.Prepared, "prepare", ArtifactNames.TrainTokens));
         File.WriteAllLines(Path.Combine(folder, ArtifactNames.TrainTokens),
             lines.Where((_, i) => i % 2 == 0).Select(l => l.Replace("{\"id\":\"", "{\"id\":\"extra-", StringComparison.Ordinal)));
         return folder;
@@ -279,7 +259,7 @@ public class TrainStageTests
         var root = stats.RootElement;
         Assert.That(root.GetProperty("examples_trained").GetInt64(), Is.EqualTo(12 * 4));
         var files = root.GetProperty("files").EnumerateArray().ToList();
-        var own = File.ReadAllLines(Path.Combine(_prepared, "prepare", ArtifactNames.TrainTokens)).Length;
+        var own = File.ReadAllLines(Path.Combine(_runs.Prepared, "prepare", ArtifactNames.TrainTokens)).Length;
         Assert.That(files.Select(f => f.GetProperty("examples").GetInt32()), Is.EqualTo(new[] { own, (own + 1) / 2 }));
         Assert.That(root.GetProperty("epoch_examples").GetInt64(), Is.EqualTo(own + (own + 1) / 2));
         Assert.That(files.Sum(f => f.GetProperty("drawn").GetInt64()), Is.EqualTo(48));
@@ -293,7 +273,7 @@ public class TrainStageTests
         var killed = Fresh("mixed-killed");
         using (var process = LoraProcess.Start(RepositoryPaths.Root, null, Args("train", killed, Mixed(extra))))
         {
-            WaitForCheckpoint(killed, process, "step-000004");
+            PreparedArtifacts.WaitForCheckpoint(killed, process, "step-000004", TimeSpan.FromMinutes(3));
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
@@ -305,17 +285,4 @@ public class TrainStageTests
         Assert.That(File.ReadAllText(Path.Combine(killed, "train", ArtifactNames.TrainStats)), Is.EqualTo(File.ReadAllText(Path.Combine(mixed, "train", ArtifactNames.TrainStats))));
     }
 
-    private static void WaitForCheckpoint(string artifacts, Process process, string step)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
-        {
-            var scratch = Path.Combine(artifacts, ".scratch");
-            if (Directory.Exists(scratch) && Directory.EnumerateFiles(scratch, "trainer_state.json", SearchOption.AllDirectories)
-                    .Any(f => f.Contains(step, StringComparison.Ordinal)))
-                return;
-            Thread.Sleep(20);
-        }
-        Assert.Fail($"no checkpoint {step} appeared (process exited: {process.HasExited})");
-    }
 }
