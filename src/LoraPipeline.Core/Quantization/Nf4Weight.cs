@@ -9,8 +9,9 @@ namespace LoraPipeline.Quantization;
 /// nearest of NF4's sixteen codes, two codes per byte (first value in the high nibble), as a uint8 tensor
 /// [ceil(n/2), 1]. With double quantization the float32 absmax values lose their mean (<see cref="NestedOffset"/>)
 /// and are quantized again, 8-bit against the dynamic map in blocks of <see cref="NestedBlocksize"/> (256).
-/// Dequantized values are <c>quant_map[code] · absmax</c> in float32, cast to the requested dtype (bitsandbytes'
-/// kernels do the same). Owns its tensors.
+/// Dequantized values are <c>quant_map[code] · absmax</c> in float32, rounded to the stored <see cref="Dtype"/> and
+/// then cast to the requested dtype, as bitsandbytes' <c>dequantize_4bit</c> returns the quant state's dtype and
+/// <c>MatMul4Bit</c> casts that to the input's. Owns its tensors.
 /// </summary>
 internal sealed class Nf4Weight : IDisposable
 {
@@ -131,11 +132,14 @@ internal sealed class Nf4Weight : IDisposable
     /// <summary>
     /// The dequantized weight in <paramref name="dtype"/>, shaped <see cref="Shape"/>, on the weight's device; computed in
     /// passes of <see cref="DequantizeChunkValues"/> values (whole blocks) written into the result, so the temporaries
-    /// stay small; each value is the float32 <c>code · absmax</c> rounded once to <paramref name="dtype"/>.
+    /// stay small; each value is the float32 <c>code · absmax</c> rounded to the stored <see cref="Dtype"/>, then to
+    /// <paramref name="dtype"/>. The stop at the stored dtype is what bitsandbytes does: a bf16-stored weight used in
+    /// float32 has bf16 values there too, so a QLoRA run in f32 on a bf16 base sees the base transformers sees.
     /// </summary>
     public Tensor Dequantize(ScalarType dtype)
     {
         var n = ElementCount;
+        var stored = Torch.DTypes.FromTorchDtypeName(Dtype);
         var output = empty(Shape, dtype, Packed.device);
         using (var scope = NewDisposeScope())
         {
@@ -150,7 +154,8 @@ internal sealed class Nf4Weight : IDisposable
                 var packed = bytes.narrow(0, start / 2, (length + 1) / 2);
                 var codes = stack([packed.bitwise_right_shift(4), packed.bitwise_and(0x0F)], 1).reshape(-1).narrow(0, 0, length);
                 var blocks = absmax.narrow(0, start / Blocksize, (length + Blocksize - 1) / Blocksize);
-                flat.narrow(0, start, length).copy_(BlockwiseCodec.Dequantize(codes, blocks, QuantMap, Blocksize));
+                var values = BlockwiseCodec.Dequantize(codes, blocks, QuantMap, Blocksize);
+                flat.narrow(0, start, length).copy_(stored == dtype || stored == ScalarType.Float32 ? values : values.to(stored));
             }
         }
         return output;

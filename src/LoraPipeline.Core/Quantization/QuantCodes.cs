@@ -25,7 +25,9 @@ internal static class QuantCodes
     /// <summary>
     /// The signed dynamic 8-bit map [256], sorted: for each exponent <c>i</c> in 0..6, the midpoints of
     /// <c>linspace(0.1, 1, 2^i + 1)</c> scaled by <c>10^(i-6)</c>, with both signs, plus 0 and 1. Built with libtorch's
-    /// own float32 <c>linspace</c> and products, as bitsandbytes builds it with PyTorch's, so the values agree bit for bit.
+    /// own float32 <c>linspace</c> and products, as bitsandbytes builds it with PyTorch's. float32 <c>linspace</c> rounds
+    /// differently between PyTorch builds (this map and PyTorch 1.13's differ by up to 2 ulp in 42 of 256 values, seen
+    /// 2026-12-07), which is harmless: the map is stored with every weight (<c>nested_quant_map</c>) and loaders use that.
     /// </summary>
     public static Tensor DynamicMap(Device? device = null)
     {

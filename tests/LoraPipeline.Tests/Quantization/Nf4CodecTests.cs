@@ -71,6 +71,20 @@ public class Nf4CodecTests
     }
 
     [Test]
+    public void ABfloat16WeightDequantizedIntoFloat32KeepsItsBfloat16Values()
+    {
+        // bitsandbytes' dequantize_4bit returns the quant state's dtype (bf16 here); MatMul4Bit then casts it to the input's.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(5);
+        using var weight = Nf4Weight.Quantize(randn([16, 64], generator: generator).to(ScalarType.BFloat16));
+        var f32 = weight.Dequantize(ScalarType.Float32);
+        var product = tensor(Nf4Reference.Dequantize(weight)).reshape(16, 64);
+        Assert.That(f32.dtype, Is.EqualTo(ScalarType.Float32));
+        Assert.That(Same(f32, product.to(ScalarType.BFloat16).to(ScalarType.Float32)), Is.True);
+        Assert.That(Same(f32, product), Is.False, "the unrounded product is not what bitsandbytes computes with");
+    }
+
+    [Test]
     public void TheDynamicMapIsBitsandbytesSignedEightBitMap()
     {
         using var map = QuantCodes.DynamicMap();
