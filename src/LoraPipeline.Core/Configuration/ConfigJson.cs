@@ -27,10 +27,17 @@ internal static class ConfigJson
     public static string SerializeConfig(PipelineConfig config)
     {
         var node = JsonSerializer.SerializeToNode(config, Options)!.AsObject();
-        var data = node["data"]!.AsObject();
-        data["packing"] = config.Data.Packing;
-        data["train_files"] = JsonSerializer.SerializeToNode(config.Data.TrainFiles, Options);
-        data["concat_sampling_probabilities"] = JsonSerializer.SerializeToNode(config.Data.ConcatSamplingProbabilities, Options);
+        node["data"] = DataSection(config.Data);
         return node.ToJsonString(Options);
+    }
+
+    /// <summary>The <c>data</c> section whole, the three keys Prepare's fingerprint skips included (for config dumps and reports).</summary>
+    public static System.Text.Json.Nodes.JsonObject DataSection(DataOptions data)
+    {
+        var node = JsonSerializer.SerializeToNode(data, Options)!.AsObject();
+        node["packing"] = data.Packing;
+        node["train_files"] = JsonSerializer.SerializeToNode(data.TrainFiles, Options);
+        node["concat_sampling_probabilities"] = JsonSerializer.SerializeToNode(data.ConcatSamplingProbabilities, Options);
+        return node;
     }
 }

@@ -115,7 +115,8 @@ internal sealed class EvaluateStage : IStage, IStageFollowUp
             Examples = records.Count,
             PromptFormat = format.FormatName,
             ChatTemplateFile = format.ChatTemplateFile,
-            Config = new() { ["lora"] = config.Lora, ["train"] = config.Train, ["eval"] = options },
+            // data too: a packed or mixed run's report says so (data.packing, data.train_files and their probabilities).
+            Config = new() { ["data"] = ConfigJson.DataSection(config.Data), ["lora"] = config.Lora, ["train"] = config.Train, ["eval"] = options },
             Fingerprints = Upstream.ToDictionary(s => s, s => StageManifest.TryRead(context.UpstreamDirectory(s))?.Fingerprint ?? ""),
             DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 2),
         };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LoraPipeline.Configuration;
 using LoraPipeline.Pipeline;
 using LoraPipeline.Tests.Support;
 
@@ -37,6 +38,9 @@ public class EndToEndTests
             var metrics = report.RootElement.GetProperty("metrics");
             Assert.That(metrics.GetProperty("adapter").GetProperty("loss").GetDouble(), Is.LessThan(metrics.GetProperty("base").GetProperty("loss").GetDouble()));
             Assert.That(report.RootElement.GetProperty("gate").GetProperty("passed").GetBoolean(), Is.True);
+            var data = report.RootElement.GetProperty("config").GetProperty("data");
+            Assert.That(data.GetProperty("packing").GetBoolean(), Is.False, "the report records how the data was fed");
+            Assert.That(data.GetProperty("max_seq_length").GetInt32(), Is.EqualTo(ConfigLoader.Load(RepositoryPaths.Combine("configs", "default.yaml")).Data.MaxSeqLength));
         }
         foreach (var file in new[] { ArtifactNames.ReportMarkdown, ArtifactNames.Predictions, ArtifactNames.MetricsPlot, ArtifactNames.LossCurvesPlot })
             Assert.That(File.Exists(Path.Combine(artifacts, "evaluate", file)), file);
