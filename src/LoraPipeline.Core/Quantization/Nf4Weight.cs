@@ -126,7 +126,9 @@ internal sealed class Nf4Weight : IDisposable
     /// <summary>Values dequantized per pass: bounds the float32 and index temporaries to a few tens of MiB whatever the weight's size.</summary>
     public const long DequantizeChunkValues = 1L << 22;
 
-    /// <summary>Bytes per value of one dequantization pass's temporaries: nibbles and codes (2), int32 indices (4), gathered and scaled float32 (8).</summary>
+    /// <summary>Bytes per value of one dequantization pass's temporaries: nibbles and codes (2), int32 indices (4), gathered and
+    /// scaled float32 (8). A compute dtype other than the stored one adds a 16-bit rounding copy (2 more, 8 MiB a pass),
+    /// which the Plan leaves out: it sizes runs that compute in the dtype they store.</summary>
     public const int DequantizeTemporaryBytesPerValue = 14;
 
     /// <summary>
