@@ -28,16 +28,7 @@ internal static class SlurmPayload
         var result = Path.Combine(scratch, SlurmLauncher.JobFolder, "result");
         AtomicDirectory.Write(result, temp =>
         {
-            var context = new StageContext
-            {
-                Config = run.Config,
-                BaseDirectory = run.BaseDirectory,
-                ArtifactsDirectory = run.ArtifactsDirectory,
-                OutputDirectory = temp,
-                ScratchDirectory = scratch,
-                Fingerprint = fingerprint,
-                Console = run.Console,
-            };
+            var context = StageContext.For(run, temp, scratch, fingerprint);
             stage.RunAsync(context, stop).GetAwaiter().GetResult();
             stop.ThrowIfCancellationRequested();
         });

@@ -31,6 +31,19 @@ internal sealed class StageContext
     /// <summary>The committed output folder of an upstream stage.</summary>
     public string UpstreamDirectory(string stage) => Path.Combine(ArtifactsDirectory, stage);
 
+    /// <summary>The context of a stage of <paramref name="run"/> writing into <paramref name="output"/>, with its scratch folder
+    /// and fingerprint (the one place a stage's context is built, for local runs and Slurm jobs alike).</summary>
+    public static StageContext For(PipelineRun run, string output, string scratch, string fingerprint) => new()
+    {
+        Config = run.Config,
+        BaseDirectory = run.BaseDirectory,
+        ArtifactsDirectory = run.ArtifactsDirectory,
+        OutputDirectory = output,
+        ScratchDirectory = scratch,
+        Fingerprint = fingerprint,
+        Console = run.Console,
+    };
+
     /// <summary>Resolves a config path against <see cref="BaseDirectory"/>.</summary>
     public string Resolve(string path) => Path.GetFullPath(Path.Combine(BaseDirectory, path));
 }

@@ -48,16 +48,7 @@ internal static class StageRunner
         var watch = Stopwatch.StartNew();
         try
         {
-            var context = new StageContext
-            {
-                Config = run.Config,
-                BaseDirectory = run.BaseDirectory,
-                ArtifactsDirectory = run.ArtifactsDirectory,
-                OutputDirectory = temp,
-                ScratchDirectory = scratch,
-                Fingerprint = fingerprint,
-                Console = run.Console,
-            };
+            var context = StageContext.For(run, temp, scratch, fingerprint);
             await stage.RunAsync(context, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
 
