@@ -23,6 +23,8 @@ parity)
 cli)
   tar -C "$WORK" -xJf "$BUNDLE/lora-cli.tar.xz" || exit 1
   app="$WORK/lora-cli"
+  # A self-contained .NET app needs libicu for culture data unless told otherwise; the CLI formats invariantly anyway.
+  export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=${DOTNET_SYSTEM_GLOBALIZATION_INVARIANT:-1}
   lib=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
   # PyTorch's wheels find CUDA's libraries in site-packages/nvidia/*/lib through their RPATH; a library reached
   # through a link in the app folder may not, so those folders go on the search path too.
