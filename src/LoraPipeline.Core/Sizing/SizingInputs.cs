@@ -30,8 +30,12 @@ internal sealed record SizingInputs
     /// <summary>P-tuning: the prompt encoder's shape (<c>peft.*</c>).</summary>
     public PeftOptions? PromptEncoder { get; init; }
 
-    /// <summary>The optimizer (<c>train.optimizer</c>): SGD keeps one float32 buffer per adapter parameter, Adam and AdamW two.</summary>
+    /// <summary>The optimizer (<c>train.optimizer</c>): SGD keeps one float32 buffer per adapter parameter (none without
+    /// <see cref="Momentum"/>), Adam and AdamW two.</summary>
     public OptimizerKind Optimizer { get; init; }
+
+    /// <summary>SGD's momentum (<c>train.momentum</c>); only whether it is 0 matters to memory.</summary>
+    public double Momentum { get; init; } = 0.9;
 
     /// <summary>Dtype of the frozen weights and of activations (<c>train.precision</c>); adapters are always float32.</summary>
     public required DType Dtype { get; init; }
@@ -77,6 +81,7 @@ internal sealed record SizingInputs
         MicroBatchSize = config.Train.MicroBatchSize,
         LoraR = config.Lora.R,
         Optimizer = config.Train.Optimizer,
+        Momentum = config.Train.Momentum,
         TargetModules = ptuning ? [] : config.Lora.TargetModules.ToList(),
         AdapterDropout = !ptuning && config.Lora.Dropout > 0,
         Dtype = config.Train.Precision == ComputePrecision.F32 ? DType.F32 : DType.Bf16, // plans are for accelerators, where auto is bf16

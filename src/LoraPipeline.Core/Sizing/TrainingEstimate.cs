@@ -33,6 +33,11 @@ internal sealed record TrainingEstimate(
     public long PerGpuBytes(int tensorParallel) =>
         FrameworkOverhead.DeviceBytes(CeilDiv(TensorBytes, tensorParallel));
 
+    /// <summary>Float32 optimizer state per adapter parameter: two moments for Adam and AdamW, a momentum buffer for SGD, none
+    /// for SGD without momentum (what <c>AdapterOptimizer</c> and <c>torch.optim</c> keep).</summary>
+    public static int OptimizerStateBytesPerParameter(OptimizerKind optimizer, double momentum) =>
+        optimizer != OptimizerKind.Sgd ? 8 : momentum != 0 ? 4 : 0;
+
     /// <summary>Estimates a replica for <paramref name="config"/> and <paramref name="inputs"/>.</summary>
     public static TrainingEstimate Compute(ModelConfig config, SizingInputs inputs)
     {
@@ -47,7 +52,7 @@ internal sealed record TrainingEstimate(
             adapters,
             4 * adapters,
             4 * adapters,
-            (inputs.Optimizer == OptimizerKind.Sgd ? 4 : 8) * adapters,
+            OptimizerStateBytesPerParameter(inputs.Optimizer, inputs.Momentum) * adapters,
             ActivationModel.TrainingBytes(config, inputs),
             inputs.Checkpointing,
             quantized ? QuantizedWeights.DequantizeWorkspace(config, inputs.ElementBytes) : 0);

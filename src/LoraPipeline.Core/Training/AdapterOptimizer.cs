@@ -15,6 +15,7 @@ internal sealed class AdapterOptimizer : IDisposable
 {
     private readonly IReadOnlyList<(string Name, Parameter Parameter)> _parameters;
     private readonly Dictionary<string, (Tensor M, Tensor? V)> _state = [];
+    private readonly bool _keepsMomentum;
 
     /// <summary>Creates the optimizer over named parameters.</summary>
     /// <param name="parameters">Named parameters.</param>
@@ -29,8 +30,11 @@ internal sealed class AdapterOptimizer : IDisposable
     {
         _parameters = parameters;
         (Beta1, Beta2, Eps, WeightDecay, Kind, Momentum) = (beta1, beta2, eps, weightDecay, kind, momentum);
+        // SGD keeps one buffer (momentum) and none without momentum, as torch.optim.SGD; Adam and AdamW two moments.
+        // The Plan sizes them so (TrainingEstimate.OptimizerStateBytesPerParameter).
+        _keepsMomentum = kind != OptimizerKind.Sgd || momentum != 0;
+        if (!_keepsMomentum) return;
         foreach (var (name, p) in parameters)
-            // SGD keeps one buffer (momentum), Adam and AdamW two moments: the Plan sizes them so (TrainingEstimate).
             _state[name] = (zeros_like(p, dtype: ScalarType.Float32), kind == OptimizerKind.Sgd ? null : zeros_like(p, dtype: ScalarType.Float32));
     }
 
@@ -60,15 +64,17 @@ internal sealed class AdapterOptimizer : IDisposable
         {
             if (p.grad is not { } grad) continue;
             using var scope = NewDisposeScope();
-            var (m, v) = _state[name];
             if (Kind == OptimizerKind.Sgd)
             {
                 // torch.optim.SGD: d = g + wd*p; buf = mu*buf + d (buf = d at the first step: buf starts at 0); p -= lr*buf.
                 var d = WeightDecay > 0 ? grad.add(p, alpha: WeightDecay) : grad;
-                m.mul_(Momentum).add_(d);
-                p.add_(m, alpha: -lr);
+                if (!_keepsMomentum) { p.add_(d, alpha: -lr); continue; }
+                var buffer = _state[name].M;
+                buffer.mul_(Momentum).add_(d);
+                p.add_(buffer, alpha: -lr);
                 continue;
             }
+            var (m, v) = _state[name];
             if (Kind == OptimizerKind.Adamw) p.mul_(1 - lr * WeightDecay);
             else if (WeightDecay > 0) grad = grad.add(p, alpha: WeightDecay);
             m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
@@ -86,12 +92,13 @@ internal sealed class AdapterOptimizer : IDisposable
     }
 
     /// <summary>State tensors by name for a checkpoint: <c>{param}.exp_avg</c> and <c>{param}.exp_avg_sq</c> (Adam, AdamW) or
-    /// <c>{param}.momentum_buffer</c> (SGD), torch.optim's names.</summary>
+    /// <c>{param}.momentum_buffer</c> (SGD with momentum; nothing without), torch.optim's names.</summary>
     public IEnumerable<KeyValuePair<string, Tensor>> StateTensors() => Kind == OptimizerKind.Sgd
         ? _state.Select(s => KeyValuePair.Create($"{s.Key}.momentum_buffer", s.Value.M))
         : _state.SelectMany(s => new[] { KeyValuePair.Create($"{s.Key}.exp_avg", s.Value.M), KeyValuePair.Create($"{s.Key}.exp_avg_sq", s.Value.V!) });
 
-    /// <summary>Restores state saved by <see cref="StateTensors"/> and the step count.</summary>
+    /// <summary>Restores state saved by <see cref="StateTensors"/> and the step count (SGD without momentum has none to restore,
+    /// and ignores the zero-momentum buffers older checkpoints hold).</summary>
     public void Restore(IReadOnlyDictionary<string, Tensor> tensors, long steps)
     {
         using var noGrad = no_grad();
