@@ -46,18 +46,17 @@ internal sealed class SafetensorsFile : IDisposable
         var tensor = empty(entry.Shape, entry.Type);
         try
         {
-            if (entry.ByteLength > 0)
+            var start = Header.DataOffset + entry.Begin;
+            Torch.TensorBytes.ForEach(tensor, (span, offset) =>
             {
-                var span = tensor.bytes;
-                var read = 0L;
-                while (read < entry.ByteLength)
+                var read = 0;
+                while (read < span.Length)
                 {
-                    var chunk = span.Slice((int)read, (int)Math.Min(int.MaxValue / 2, entry.ByteLength - read));
-                    var n = RandomAccess.Read(_handle, chunk, Header.DataOffset + entry.Begin + read);
+                    var n = RandomAccess.Read(_handle, span[read..], start + offset + read);
                     if (n == 0) throw new CheckpointException($"{Header.Path}: tensor '{name}': file ended early");
                     read += n;
                 }
-            }
+            });
         }
         catch
         {

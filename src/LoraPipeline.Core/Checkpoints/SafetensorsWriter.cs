@@ -50,7 +50,7 @@ internal static class SafetensorsWriter
             {
                 using var scope = NewDisposeScope();
                 var cpu = tensor.device_type == DeviceType.CPU ? tensor.contiguous() : tensor.cpu().contiguous();
-                stream.Write(cpu.bytes);
+                Torch.TensorBytes.ForEach(cpu, (span, _) => stream.Write(span));
             }
         });
     }
