@@ -31,9 +31,9 @@ cli)
   nvidia=$(python3 -c 'import glob, os, torch; print(":".join(glob.glob(os.path.join(os.path.dirname(os.path.dirname(torch.__file__)), "nvidia", "*", "lib"))))')
   export LD_LIBRARY_PATH="$lib${nvidia:+:$nvidia}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   for f in "$lib"/*.so*; do ln -sf "$f" "$app/"; done # TorchSharp looks for torch_cuda beside TorchSharp.dll
-  missing=$(ldd -r "$app/libLibTorchSharp.so" 2>&1 | grep -c 'undefined symbol' || true)
-  echo "libLibTorchSharp.so (TorchSharp 0.107, built for libtorch 2.10) against $lib: $missing undefined symbol(s)" | tee "$OUT/abi.txt"
-  ldd -r "$app/libLibTorchSharp.so" 2>&1 | grep 'undefined symbol' | head -20 | c++filt >>"$OUT/abi.txt"
+  undefined=$(ldd -r "$app/libLibTorchSharp.so" 2>&1 | grep 'undefined symbol' || true)
+  echo "libLibTorchSharp.so (TorchSharp 0.107, built for libtorch 2.10) against $lib: $(grep -c . <<<"$undefined" || true) undefined symbol(s)" | tee "$OUT/abi.txt"
+  head -20 <<<"$undefined" | c++filt >>"$OUT/abi.txt"
   if ! "$app/lora" info >"$OUT/info.txt" 2>&1; then
     echo "FAIL our CLI does not start on this PyTorch's libtorch:"; head -5 "$OUT/abi.txt"; tail -5 "$OUT/info.txt"
     echo "verdict: FAIL"; exit 1
