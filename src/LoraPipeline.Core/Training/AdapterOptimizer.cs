@@ -15,7 +15,6 @@ internal sealed class AdapterOptimizer : IDisposable
 {
     private readonly IReadOnlyList<(string Name, Parameter Parameter)> _parameters;
     private readonly Dictionary<string, (Tensor M, Tensor? V)> _state = [];
-    private readonly bool _keepsMomentum;
 
     /// <summary>Creates the optimizer over named parameters.</summary>
     /// <param name="parameters">Named parameters.</param>
@@ -32,8 +31,7 @@ internal sealed class AdapterOptimizer : IDisposable
         (Beta1, Beta2, Eps, WeightDecay, Kind, Momentum) = (beta1, beta2, eps, weightDecay, kind, momentum);
         // SGD keeps one buffer (momentum) and none without momentum, as torch.optim.SGD; Adam and AdamW two moments.
         // The Plan sizes them so (TrainingEstimate.OptimizerStateBytesPerParameter).
-        _keepsMomentum = kind != OptimizerKind.Sgd || momentum != 0;
-        if (!_keepsMomentum) return;
+        if (IsStateless) return;
         foreach (var (name, p) in parameters)
             _state[name] = (zeros_like(p, dtype: ScalarType.Float32), kind == OptimizerKind.Sgd ? null : zeros_like(p, dtype: ScalarType.Float32));
     }
@@ -42,6 +40,9 @@ internal sealed class AdapterOptimizer : IDisposable
     public OptimizerKind Kind { get; }
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; }
+
+    // SGD without momentum is plain gradient descent: no buffer to keep, update or checkpoint.
+    private bool IsStateless => Kind == OptimizerKind.Sgd && Momentum == 0;
     /// <summary>β1.</summary>
     public double Beta1 { get; }
     /// <summary>β2.</summary>
@@ -68,7 +69,7 @@ internal sealed class AdapterOptimizer : IDisposable
             {
                 // torch.optim.SGD: d = g + wd*p; buf = mu*buf + d (buf = d at the first step: buf starts at 0); p -= lr*buf.
                 var d = WeightDecay > 0 ? grad.add(p, alpha: WeightDecay) : grad;
-                if (!_keepsMomentum) { p.add_(d, alpha: -lr); continue; }
+                if (IsStateless) { p.add_(d, alpha: -lr); continue; }
                 var buffer = _state[name].M;
                 buffer.mul_(Momentum).add_(d);
                 p.add_(buffer, alpha: -lr);
