@@ -61,18 +61,23 @@ internal static class CheckpointConverter
 
         var target = dtype == DType.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         var targetSize = dtype == DType.Bf16 ? 2 : 4;
+        var fourBit = ModelQuantizer.FourBitWeights(config, located.Keys);
         var inputQuantized = config.Quantization is not null;
         var quantize = quantization == WeightQuantization.Nf4;
+        var keptFullPrecision = inputQuantized ? TensorInventory.Expected(config).Keys.Count(n => ModelQuantizer.IsQuantized(n) && !fourBit.Contains(n)) : 0;
         if (inputQuantized)
-            log?.Invoke(quantize ? "the input is 4-bit NF4: its quantized weights are copied as stored"
-                : $"the input is 4-bit NF4: dequantizing its linear weights to {dtype.ShortName()}");
+            log?.Invoke((quantize ? "the input is 4-bit NF4: its quantized weights are copied as stored"
+                : $"the input is 4-bit NF4: dequantizing its linear weights to {dtype.ShortName()}") +
+                (keptFullPrecision > 0 ? $" ({keptFullPrecision} decoder projection(s) it keeps in full precision stay so)" : ""));
+        // A 4-bit input keeps its choice of weights; a full-precision one gets every decoder projection quantized.
+        bool WritesFourBit(string name) => quantize && (inputQuantized ? fourBit.Contains(name) : ModelQuantizer.IsQuantized(name));
         // Write in the config's canonical order; tied heads and rotary caches are not carried over.
         var expectedShapes = TensorInventory.Expected(config);
         var names = expectedShapes.Keys.ToList();
         var shards = ShardPlan.Group(names, name =>
         {
             var elements = expectedShapes[name].Aggregate(1L, (a, b) => a * b);
-            return quantize && ModelQuantizer.IsQuantized(name) ? Nf4Weight.StoredBytes(elements) : elements * ElementSize(located, name, targetSize);
+            return WritesFourBit(name) ? Nf4Weight.StoredBytes(elements) : elements * ElementSize(located, name, targetSize);
         }, maxShardBytes);
         Directory.CreateDirectory(outputDirectory);
 
@@ -89,14 +94,13 @@ internal static class CheckpointConverter
             foreach (var name in shards[s])
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var linearWeight = ModelQuantizer.IsQuantized(name);
                 IReadOnlyList<KeyValuePair<string, Tensor>> produced;
-                if (linearWeight && inputQuantized)
+                if (fourBit.Contains(name))
                 {
                     var stored = Nf4Serialization.Read(name, ReadStored, located[name].File);
                     produced = quantize ? Nf4Serialization.StateDict(name, stored) : [new(name, stored.Dequantize(target))];
                 }
-                else if (linearWeight && quantize)
+                else if (WritesFourBit(name))
                 {
                     using var weight = ReadStored(name)!.to(target);
                     produced = Nf4Serialization.StateDict(name, Nf4Weight.Quantize(weight));
@@ -123,7 +127,9 @@ internal static class CheckpointConverter
             new ShardIndex(weightMap, totalBytes).Write(Path.Combine(outputDirectory, CheckpointFormats.IndexFile));
 
         WriteConfig(inputDirectory, outputDirectory, DTypes.TorchDtypeName(dtype.ToScalarType()),
-            quantize ? new BitsAndBytesConfig(DoubleQuant: true, DTypes.TorchDtypeName(dtype.ToScalarType())) : null);
+            !quantize ? null
+            : config.Quantization is { } kept ? kept with { ComputeDtype = DTypes.TorchDtypeName(dtype.ToScalarType()) }
+            : new BitsAndBytesConfig(DoubleQuant: true, DTypes.TorchDtypeName(dtype.ToScalarType())));
         CopyCompanions(inputDirectory, outputDirectory);
         CheckTokenizer(outputDirectory);
 

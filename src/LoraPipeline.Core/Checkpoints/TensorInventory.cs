@@ -45,25 +45,19 @@ internal static class TensorInventory
     }
 
     /// <summary>
-    /// Names and shapes as stored: <see cref="Expected"/>, except that a 4-bit checkpoint (<see cref="ModelConfig.Quantization"/>)
-    /// stores each decoder projection weight of n values packed as uint8 [ceil(n/2), 1] (its quant-state companions
-    /// are checked when the weight is read).
+    /// Names and shapes as stored: <see cref="Expected"/>, except that each decoder projection weight of n values in
+    /// <paramref name="fourBit"/> (see <see cref="ModelQuantizer.FourBitWeights"/>) is packed as uint8 [ceil(n/2), 1]
+    /// (its quant-state companions are checked when the weight is read).
     /// </summary>
-    public static IReadOnlyDictionary<string, long[]> Stored(ModelConfig config)
+    public static IReadOnlyDictionary<string, long[]> Stored(ModelConfig config, IReadOnlySet<string> fourBit)
     {
+        ArgumentNullException.ThrowIfNull(fourBit);
         var expected = Expected(config);
-        if (config.Quantization is null) return expected;
-        return expected.ToDictionary(p => p.Key, p => Modeling.ModelQuantizer.IsQuantized(p.Key)
-            ? [(p.Value.Aggregate(1L, (a, b) => a * b) + 1) / 2, 1L]
-            : p.Value);
+        if (fourBit.Count == 0) return expected;
+        return expected.ToDictionary(p => p.Key, p => fourBit.Contains(p.Key) ? PackedShape(p.Value) : p.Value);
     }
 
-    // A companion such as 'model.layers.0.mlp.up_proj.weight.absmax' belongs to a quantized weight name.
-    private static bool IsQuantizedWeight(string companion)
-    {
-        var at = companion.LastIndexOf(".weight.", StringComparison.Ordinal);
-        return at > 0 && Modeling.ModelQuantizer.IsQuantized(companion[..(at + ".weight".Length)]);
-    }
+    private static long[] PackedShape(long[] shape) => [(shape.Aggregate(1L, (a, b) => a * b) + 1) / 2, 1L];
 
     /// <summary>Tensors that checkpoints may carry but the network does not use (rotary caches of old exports).</summary>
     public static bool IsIgnorable(string name) => name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal);
@@ -76,7 +70,8 @@ internal static class TensorInventory
     public static void Check(ModelConfig config, IReadOnlyDictionary<string, long[]> actual, string source, Func<string, string>? fileOf = null)
     {
         string In(string name) => fileOf is null ? "" : $" in {fileOf(name)}";
-        var expected = Stored(config);
+        var fourBit = ModelQuantizer.FourBitWeights(config, actual.Keys);
+        var expected = Stored(config, fourBit);
         var problems = new List<string>();
         foreach (var (name, shape) in expected)
         {
@@ -86,12 +81,15 @@ internal static class TensorInventory
                 problems.Add($"missing tensor '{name}' [{string.Join(", ", shape)}]");
             }
             else if (!found.SequenceEqual(shape))
-                problems.Add($"tensor '{name}'{In(name)} has shape [{string.Join(", ", found)}], config.json implies [{string.Join(", ", shape)}]");
+                problems.Add($"tensor '{name}'{In(name)} has shape [{string.Join(", ", found)}], config.json implies [{string.Join(", ", shape)}]" +
+                             (config.Quantization is not null && found.SequenceEqual(PackedShape(shape))
+                                 ? $" (it has the packed shape of a 4-bit weight, but none of its quant-state tensors such as '{name}{Quantization.Nf4Serialization.QuantStateSuffix}')"
+                                 : ""));
         }
         foreach (var name in actual.Keys.Order(StringComparer.Ordinal))
         {
             if (expected.ContainsKey(name) || IsIgnorable(name)) continue;
-            if (config.Quantization is not null && Quantization.Nf4Serialization.IsCompanion(name) && IsQuantizedWeight(name)) continue;
+            if (Quantization.Nf4Serialization.WeightOf(name) is { } weight && fourBit.Contains(weight)) continue;
             if (name == "lm_head.weight" && config.TieWordEmbeddings) continue;
             problems.Add($"unexpected tensor '{name}' [{string.Join(", ", actual[name])}]{In(name)}");
         }

@@ -42,27 +42,29 @@ internal static class ModelLoader
             throw new ArgumentException($"the placement covers {placement.LayerDevices.Count} layers; the model has {config.NumHiddenLayers}", nameof(placement));
         Device DeviceOf(string name) => placement?.DeviceOf(name) ?? device;
         var targets = model.named_modules().ToDictionary(m => m.name, m => m.module);
-        var quantized = config.Quantization is not null;
+        var fourBit = ModelQuantizer.FourBitWeights(config, stored.Keys);
         using (no_grad())
         {
-            foreach (var group in stored.Where(s => expected.ContainsKey(s.Key) && !(quantized && ModelQuantizer.IsQuantized(s.Key))).GroupBy(s => s.Value.File))
+            foreach (var group in stored.Where(s => expected.ContainsKey(s.Key) && !fourBit.Contains(s.Key)).GroupBy(s => s.Value.File))
             {
                 using var reader = SafetensorsFile.Open(group.Key);
                 foreach (var (name, _) in group)
                     Install(targets, name, reader.Read(name, computeDtype, DeviceOf(name)));
             }
-            if (quantized) InstallQuantized(model, stored, DeviceOf);
+            if (fourBit.Count > 0) InstallQuantized(model, fourBit, stored, DeviceOf);
         }
         model.TieWeights(placement?.Last);
         return model;
     }
 
     // Each 4-bit projection is read with its quant-state companions (which may sit in any shard) and replaces the
-    // placeholder linear layer; the codes stay 4-bit on the device.
-    private static void InstallQuantized(LlamaForCausalLM model, IReadOnlyDictionary<string, StoredTensor> stored, Func<string, Device> deviceOf)
+    // placeholder linear layer; the codes stay 4-bit on the device. Projections stored in full precision were installed
+    // with the other tensors.
+    private static void InstallQuantized(LlamaForCausalLM model, IReadOnlySet<string> fourBit, IReadOnlyDictionary<string, StoredTensor> stored,
+        Func<string, Device> deviceOf)
     {
         using var checkpoint = new CheckpointTensors(name => stored.TryGetValue(name, out var entry) ? entry.File : null);
-        foreach (var name in stored.Keys.Where(ModelQuantizer.IsQuantized).Order(StringComparer.Ordinal))
+        foreach (var name in fourBit.Order(StringComparer.Ordinal))
             ModelQuantizer.Install(model, name, Quantization.Nf4Serialization.Read(name, n => checkpoint.Read(n, null, deviceOf(n)), stored[name].File));
     }
 

@@ -15,8 +15,24 @@ internal static partial class ModelQuantizer
     [GeneratedRegex(@"^model\.layers\.\d+\.(self_attn\.(q|k|v|o)_proj|mlp\.(gate|up|down)_proj)\.weight$", RegexOptions.CultureInvariant)]
     private static partial Regex QuantizableName();
 
-    /// <summary>Whether the checkpoint tensor <paramref name="name"/> is stored 4-bit in a quantized checkpoint.</summary>
+    /// <summary>Whether the checkpoint tensor <paramref name="name"/> is a decoder projection weight, which a quantized
+    /// checkpoint may store 4-bit (see <see cref="FourBitWeights"/> for which ones a given checkpoint does).</summary>
     public static bool IsQuantized(string name) => QuantizableName().IsMatch(name);
+
+    /// <summary>
+    /// The decoder projection weights a checkpoint holding the tensors <paramref name="names"/> stores 4-bit: those with
+    /// at least one bitsandbytes companion (<c>.absmax</c>, <c>.quant_state.*</c>, ...), and none unless
+    /// <paramref name="config"/> has a <c>quantization_config</c>. transformers leaves the modules named in
+    /// <c>llm_int8_skip_modules</c> in full precision, and some published 4-bit checkpoints (unsloth's dynamic ones)
+    /// skip a few decoder projections that way, so this is read from what is stored, weight by weight.
+    /// </summary>
+    public static IReadOnlySet<string> FourBitWeights(ModelConfig config, IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(names);
+        if (config.Quantization is null) return new HashSet<string>(StringComparer.Ordinal);
+        return names.Select(Nf4Serialization.WeightOf).OfType<string>().Where(IsQuantized).ToHashSet(StringComparer.Ordinal);
+    }
 
     /// <summary>Replaces every decoder projection of <paramref name="model"/> by an <see cref="Nf4Linear"/> quantized from its weight.</summary>
     public static void Quantize(LlamaForCausalLM model, bool doubleQuantize = true)

@@ -11,7 +11,10 @@ namespace LoraPipeline.Quantization;
 /// </summary>
 /// <param name="DoubleQuant"><c>bnb_4bit_use_double_quant</c>.</param>
 /// <param name="ComputeDtype"><c>bnb_4bit_compute_dtype</c> (what transformers computes in; we use the run's compute dtype).</param>
-internal sealed record BitsAndBytesConfig(bool DoubleQuant, string ComputeDtype)
+/// <param name="SkipModules"><c>llm_int8_skip_modules</c>: modules transformers keeps in full precision (also for 4-bit),
+/// or null. It is carried over when a 4-bit checkpoint is copied; which weights are 4-bit is read from the stored
+/// tensors themselves (<see cref="Modeling.ModelQuantizer.FourBitWeights"/>).</param>
+internal sealed record BitsAndBytesConfig(bool DoubleQuant, string ComputeDtype, IReadOnlyList<string>? SkipModules = null)
 {
     /// <summary>The key in <c>config.json</c>.</summary>
     public const string Key = "quantization_config";
@@ -34,7 +37,16 @@ internal sealed record BitsAndBytesConfig(bool DoubleQuant, string ComputeDtype)
         if (type != "nf4") throw Unsupported($"bnb_4bit_quant_type '{type}'");
         var storage = Text("bnb_4bit_quant_storage") ?? "uint8";
         if (storage != "uint8") throw Unsupported($"bnb_4bit_quant_storage '{storage}'");
-        return new BitsAndBytesConfig(Flag("bnb_4bit_use_double_quant"), Text("bnb_4bit_compute_dtype") ?? "float32");
+        return new BitsAndBytesConfig(Flag("bnb_4bit_use_double_quant"), Text("bnb_4bit_compute_dtype") ?? "float32", SkipModulesOf(q, source));
+    }
+
+    private static List<string>? SkipModulesOf(JsonObject q, string source)
+    {
+        const string key = "llm_int8_skip_modules";
+        if (!q.TryGetPropertyValue(key, out var node) || node is null) return null;
+        if (node is JsonArray list && list.All(e => e is JsonValue v && v.TryGetValue<string>(out _)))
+            return list.Select(e => e!.GetValue<string>()).ToList();
+        throw new CheckpointException($"{source}: {Key}.{key} must be a list of module names or null, not {node.ToJsonString()}");
     }
 
     /// <summary>The object transformers writes for <c>BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", ...)</c>.</summary>
@@ -48,7 +60,7 @@ internal sealed record BitsAndBytesConfig(bool DoubleQuant, string ComputeDtype)
         ["bnb_4bit_use_double_quant"] = DoubleQuant,
         ["llm_int8_enable_fp32_cpu_offload"] = false,
         ["llm_int8_has_fp16_weight"] = false,
-        ["llm_int8_skip_modules"] = null,
+        ["llm_int8_skip_modules"] = SkipModules is null ? null : new JsonArray(SkipModules.Select(m => (JsonNode?)JsonValue.Create(m)).ToArray()),
         ["llm_int8_threshold"] = 6.0,
         ["load_in_4bit"] = true,
         ["load_in_8bit"] = false,

@@ -24,7 +24,17 @@ internal static class Nf4Serialization
         [".absmax", ".quant_map", ".nested_absmax", ".nested_quant_map", QuantStateSuffix, ".quant_state.bitsandbytes__fp4"];
 
     /// <summary>Whether <paramref name="name"/> is a companion of some 4-bit weight (not a weight itself).</summary>
-    public static bool IsCompanion(string name) => CompanionSuffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal));
+    public static bool IsCompanion(string name) => WeightOf(name) is not null;
+
+    /// <summary>The weight a companion tensor belongs to (<c>x.weight.absmax</c> → <c>x.weight</c>), or null when
+    /// <paramref name="name"/> is no companion.</summary>
+    public static string? WeightOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (var suffix in CompanionSuffixes)
+            if (name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal)) return name[..^suffix.Length];
+        return null;
+    }
 
     /// <summary>The tensors to save for <paramref name="weight"/> under <paramref name="weightName"/> (the caller disposes the quant-state tensor).</summary>
     public static IReadOnlyList<KeyValuePair<string, Tensor>> StateDict(string weightName, Nf4Weight weight)

@@ -149,6 +149,121 @@ public class QuantizedModelTests
         Assert.That(TensorIdentity.Same(a.Read(name), b.Read(name)), Is.True, "a 4-bit input is copied, never re-quantized");
     }
 
+    // Projections a partly quantized checkpoint keeps in full precision, as transformers does for the modules named in
+    // llm_int8_skip_modules (unsloth's dynamic 4-bit checkpoints skip a few decoder projections that way).
+    private static readonly string[] KeptFullPrecision = ["model.layers.0.mlp.down_proj", "model.layers.2.self_attn.v_proj"];
+
+    private static string? _partly, _partlyReference;
+
+    // The NF4 checkpoint with the kept projections' packed weights and quant-state tensors replaced by their original
+    // float32 weights, and the reference with the same originals in place of their dequantized values.
+    private static (string Partly, string Reference) PartlyQuantized()
+    {
+        if (_partly is not null) return (_partly, _partlyReference!);
+        using var scope = NewDisposeScope();
+        var kept = KeptFullPrecision.Select(m => m + ".weight").ToHashSet();
+        Dictionary<string, Tensor> originals;
+        using (var file = SafetensorsFile.Open(Path.Combine(_original, "model.safetensors")))
+            originals = kept.ToDictionary(n => n, n => file.Read(n, ScalarType.Float32));
+        void Rewrite(string from, string to, bool quantized)
+        {
+            CopyFolder(from, to);
+            var path = Path.Combine(to, "model.safetensors");
+            var tensors = new List<KeyValuePair<string, Tensor>>();
+            using (var file = SafetensorsFile.Open(path))
+                foreach (var name in file.Names)
+                {
+                    var owner = Nf4Serialization.WeightOf(name) ?? name;
+                    if (!kept.Contains(owner)) tensors.Add(new(name, file.Read(name)));
+                    else if (owner == name) tensors.Add(new(name, originals[name]));
+                }
+            SafetensorsWriter.Save(path, tensors);
+            if (!quantized) return;
+            var configPath = Path.Combine(to, "config.json");
+            var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+            config["quantization_config"]!["llm_int8_skip_modules"] = new JsonArray([.. new[] { "lm_head" }.Concat(KeptFullPrecision).Select(m => (JsonNode?)m)]);
+            File.WriteAllText(configPath, config.ToJsonString());
+        }
+        _partly = _temp.Combine("partly-nf4");
+        Rewrite(_nf4, _partly, quantized: true);
+        _partlyReference = _temp.Combine("partly-reference");
+        Rewrite(_reference, _partlyReference, quantized: false);
+        return (_partly, _partlyReference);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
+    [Test]
+    public void APartlyQuantizedCheckpointUsesItsFullPrecisionProjectionsAsStored()
+    {
+        var (partly, reference) = PartlyQuantized();
+        var actual = Logits(partly);
+        var difference = MaxDifference(actual, Logits(reference));
+        var fromAllFourBit = MaxDifference(actual, Logits(_nf4));
+        TestContext.Out.WriteLine($"max |partly nf4 - its reference| = {difference:E2}; max |partly nf4 - all-nf4| = {fromAllFourBit:E2}");
+        Assert.That(difference, Is.LessThanOrEqualTo(1e-4));
+        Assert.That(fromAllFourBit, Is.GreaterThan(1e-5), "the kept projections hold their original weights, not 4-bit ones");
+
+        var again = _temp.Combine("partly-again");
+        var copy = LoraProcess.Run(_temp.Path, null, "convert", "--model", partly, "--out", again, "--dtype", "f32", "--quantize", "nf4");
+        Assert.That(copy.ExitCode, Is.EqualTo(0), copy.Output);
+        Assert.That(copy.Output, Does.Contain("2 decoder projection(s) it keeps in full precision stay so"));
+        var names = TensorInventory.Read(again);
+        var originalShapes = TensorInventory.Read(_original);
+        foreach (var module in KeptFullPrecision)
+        {
+            Assert.That(names.ContainsKey(module + ".weight.absmax"), Is.False, module + " is not quantized by the copy");
+            Assert.That(names[module + ".weight"], Is.EqualTo(originalShapes[module + ".weight"]), module + " keeps its [out, in] shape");
+        }
+        Assert.That(names.ContainsKey("model.layers.0.mlp.up_proj.weight.quant_state.bitsandbytes__nf4"), Is.True);
+        var skip = JsonNode.Parse(File.ReadAllText(Path.Combine(again, "config.json")))!["quantization_config"]!["llm_int8_skip_modules"]!.AsArray();
+        Assert.That(skip.Select(m => (string?)m), Is.EqualTo(new[] { "lm_head" }.Concat(KeptFullPrecision)), "llm_int8_skip_modules is carried over");
+        Assert.That(MaxDifference(Logits(again), actual), Is.EqualTo(0));
+    }
+
+    [Test]
+    public void AnAdapterOnAPartlyQuantizedBaseMergesLikeItsReference()
+    {
+        var (partly, reference) = PartlyQuantized();
+        var adapter = _temp.Combine("partly-adapter");
+        using (var model = LlamaForCausalLM.Load(reference, ScalarType.Float32, CPU))
+        {
+            var lora = LoraInjector.Apply(model, new LoraOptions { R = 4, Alpha = 8, TargetModules = ["v_proj", "down_proj"] }, seed: 9);
+            using (no_grad())
+                foreach (var (name, p) in lora.NamedParameters().Where(p => p.Key.Contains("lora_B")))
+                    p.copy_(randn(p.shape, generator: new Generator((ulong)name.Length)) * 0.5);
+            PeftAdapter.Save(lora, adapter, "tiny", companionSourceDirectory: reference);
+        }
+        var expected = Logits(reference, adapter);
+        Assert.That(MaxDifference(Logits(partly, adapter), expected), Is.LessThanOrEqualTo(1e-4), "unmerged, over 4-bit and full-precision projections");
+        var merged = _temp.Combine("partly-merged");
+        var merge = LoraProcess.Run(_temp.Path, null, "merge", "--model", partly, "--adapter", adapter, "--out", merged, "--dtype", "f32");
+        Assert.That(merge.ExitCode, Is.EqualTo(0), merge.Output);
+        Assert.That(MaxDifference(Logits(merged), expected), Is.LessThanOrEqualTo(1e-4));
+    }
+
+    [Test]
+    public void APackedProjectionWithoutItsQuantStateIsRefusedNamingIt()
+    {
+        var broken = _temp.Combine("packed-without-state");
+        CopyFolder(_nf4, broken);
+        const string weight = "model.layers.1.mlp.gate_proj.weight";
+        var path = Path.Combine(broken, "model.safetensors");
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        using (var file = SafetensorsFile.Open(path))
+            tensors.AddRange(file.Names.Where(n => Nf4Serialization.WeightOf(n) != weight).Select(n => KeyValuePair.Create(n, file.Read(n))));
+        SafetensorsWriter.Save(path, tensors);
+        var result = LoraProcess.Run(_temp.Path, null, "logits", "--model", broken, "--ids", "1 2 3", "--out", _temp.Combine("never.json"));
+        Assert.That(result.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(result.Output, Does.Contain($"tensor '{weight}'").And.Contain("packed shape of a 4-bit weight")
+            .And.Contain(weight + ".quant_state.bitsandbytes__nf4"));
+        Assert.That(File.Exists(_temp.Combine("never.json")), Is.False);
+    }
+
     [Test]
     public void GradientsThroughTheNf4LayerEqualThoseThroughItsDequantizedWeight()
     {
