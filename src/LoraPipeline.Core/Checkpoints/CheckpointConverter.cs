@@ -64,13 +64,13 @@ internal static class CheckpointConverter
         var fourBit = ModelQuantizer.FourBitWeights(config, located.Keys);
         var inputQuantized = config.Quantization is not null;
         var quantize = quantization == WeightQuantization.Nf4;
-        var keptFullPrecision = inputQuantized ? TensorInventory.Expected(config).Keys.Count(n => ModelQuantizer.IsQuantized(n) && !fourBit.Contains(n)) : 0;
+        var keptFullPrecision = inputQuantized ? TensorInventory.Expected(config).Keys.Count(n => ModelQuantizer.IsProjectionWeight(n) && !fourBit.Contains(n)) : 0;
         if (inputQuantized)
             log?.Invoke((quantize ? "the input is 4-bit NF4: its quantized weights are copied as stored"
                 : $"the input is 4-bit NF4: dequantizing its linear weights to {dtype.ShortName()}") +
                 (keptFullPrecision > 0 ? $" ({keptFullPrecision} decoder projection(s) it keeps in full precision stay so)" : ""));
         // A 4-bit input keeps its choice of weights; a full-precision one gets every decoder projection quantized.
-        bool WritesFourBit(string name) => quantize && (inputQuantized ? fourBit.Contains(name) : ModelQuantizer.IsQuantized(name));
+        bool WritesFourBit(string name) => quantize && (inputQuantized ? fourBit.Contains(name) : ModelQuantizer.IsProjectionWeight(name));
         // Write in the config's canonical order; tied heads and rotary caches are not carried over.
         var expectedShapes = TensorInventory.Expected(config);
         var names = expectedShapes.Keys.ToList();
@@ -155,7 +155,7 @@ internal static class CheckpointConverter
     {
         var e = located[name].Entry;
         var elements = Math.Max(1, e.Shape.Aggregate(1L, (a, b) => a * b));
-        return e.Type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64 || ModelQuantizer.IsQuantized(name)
+        return e.Type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64 || ModelQuantizer.IsProjectionWeight(name)
             ? targetSize
             : e.ByteLength / elements;
     }

@@ -17,7 +17,7 @@ internal static partial class ModelQuantizer
 
     /// <summary>Whether the checkpoint tensor <paramref name="name"/> is a decoder projection weight, which a quantized
     /// checkpoint may store 4-bit (see <see cref="FourBitWeights"/> for which ones a given checkpoint does).</summary>
-    public static bool IsQuantized(string name) => QuantizableName().IsMatch(name);
+    public static bool IsProjectionWeight(string name) => QuantizableName().IsMatch(name);
 
     /// <summary>
     /// The decoder projection weights a checkpoint holding the tensors <paramref name="names"/> stores 4-bit: those with
@@ -31,7 +31,7 @@ internal static partial class ModelQuantizer
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(names);
         if (config.Quantization is null) return new HashSet<string>(StringComparer.Ordinal);
-        return names.Select(Nf4Serialization.WeightOf).OfType<string>().Where(IsQuantized).ToHashSet(StringComparer.Ordinal);
+        return names.Select(Nf4Serialization.WeightOf).OfType<string>().Where(IsProjectionWeight).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Replaces every decoder projection of <paramref name="model"/> by an <see cref="Nf4Linear"/> quantized from its weight.</summary>
@@ -78,7 +78,7 @@ internal static partial class ModelQuantizer
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(weight);
         var parts = weightName.Split('.');
-        if (!IsQuantized(weightName) || !int.TryParse(parts[2], out var index) || index >= model.Model.Layers.Count)
+        if (!IsProjectionWeight(weightName) || !int.TryParse(parts[2], out var index) || index >= model.Model.Layers.Count)
             throw new ArgumentException($"'{weightName}' is not a decoder projection weight of this model", nameof(weightName));
         var layer = model.Model.Layers[index];
         IProjectionHost host = parts[3] == "self_attn" ? layer.SelfAttention : layer.Mlp;

@@ -48,7 +48,7 @@ public class QuantizedModelTests
         var tensors = new List<KeyValuePair<string, Tensor>>();
         foreach (var name in file.Names.Where(n => !Nf4Serialization.IsCompanion(n)))
         {
-            if (!ModelQuantizer.IsQuantized(name))
+            if (!ModelQuantizer.IsProjectionWeight(name))
             {
                 tensors.Add(new(name, file.Read(name, ScalarType.Float32)));
                 continue;
