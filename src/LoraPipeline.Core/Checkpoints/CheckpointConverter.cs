@@ -68,7 +68,8 @@ internal static class CheckpointConverter
         if (inputQuantized)
             log?.Invoke((quantize ? "the input is 4-bit NF4: its quantized weights are copied as stored"
                 : $"the input is 4-bit NF4: dequantizing its linear weights to {dtype.ShortName()}") +
-                (keptFullPrecision > 0 ? $" ({keptFullPrecision} decoder projection(s) it keeps in full precision stay so)" : ""));
+                (keptFullPrecision > 0 ? $" ({keptFullPrecision} decoder projection(s) it keeps in full precision stay so)" : "") +
+                (quantize ? "" : "; to keep them 4-bit (QLoRA), set model.quantization: nf4 (lora convert --quantize nf4)"));
         // A 4-bit input keeps its choice of weights; a full-precision one gets every decoder projection quantized.
         bool WritesFourBit(string name) => quantize && (inputQuantized ? fourBit.Contains(name) : ModelQuantizer.IsProjectionWeight(name));
         // Write in the config's canonical order; tied heads and rotary caches are not carried over.

@@ -138,7 +138,7 @@ public class QuantizedModelTests
         var back = _temp.Combine("back");
         var convert = LoraProcess.Run(_temp.Path, null, "convert", "--model", _nf4, "--out", back, "--dtype", "f32");
         Assert.That(convert.ExitCode, Is.EqualTo(0), convert.Output);
-        Assert.That(convert.Output, Does.Contain("dequantizing"));
+        Assert.That(convert.Output, Does.Contain("dequantizing").And.Contain("set model.quantization: nf4"));
         Assert.That(File.ReadAllText(Path.Combine(back, "config.json")), Does.Not.Contain("quantization_config"));
         Assert.That(MaxDifference(Logits(back), Logits(_reference)), Is.LessThanOrEqualTo(1e-6));
         var again = _temp.Combine("again");
