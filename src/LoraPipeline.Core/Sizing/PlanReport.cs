@@ -38,6 +38,8 @@ internal static class PlanReport
                 plan.Inputs.Packing,
                 plan.Inputs.LossChunkTokens,
                 LossTokensPerSequence = plan.Inputs.LossTokens ?? plan.Inputs.SeqLength,
+                Quantization = ConfigNaming.EnumName(plan.Inputs.Quantization),
+                plan.Inputs.FullPrecisionProjectionParameters,
             },
             Assumptions = new
             {
@@ -135,7 +137,10 @@ internal static class PlanReport
                      (i.Quantization == WeightQuantization.Nf4
                          ? $" QLoRA: decoder projections stored NF4 with double quantization at {QuantizedWeights.BytesPerParameter:0.0000} bytes per parameter " +
                            "(bitsandbytes' layout: 4-bit codes, 8-bit absmax per 64 values, float32 per 256 absmax), embeddings, norms and LM head in the compute dtype, " +
-                           "each projection dequantized when used and freed after it (forward and backward); serving is estimated for the full-precision merged model."
+                           "each projection dequantized when used and freed after it (forward and backward); serving is estimated for the full-precision merged model." +
+                           (i.FullPrecisionProjectionParameters > 0
+                               ? string.Create(CultureInfo.InvariantCulture, $" The checkpoint keeps {i.FullPrecisionProjectionParameters:N0} projection parameters in full precision (llm_int8_skip_modules), counted in the compute dtype.")
+                               : "")
                          : ""));
         return b.ToString();
     }

@@ -22,8 +22,13 @@ internal sealed class PlanStage : IStage
     {
         try
         {
-            var config = PlanModelConfig.Load(context.UpstreamDirectory("convert"));
-            var plan = HardwarePlan.Compute(context.Config.Model.Source, config, SizingInputs.FromConfig(context.Config));
+            var converted = context.UpstreamDirectory("convert");
+            var config = PlanModelConfig.Load(converted);
+            var inputs = SizingInputs.FromConfig(context.Config) with
+            {
+                FullPrecisionProjectionParameters = QuantizedWeights.FullPrecisionProjectionParameters(converted, config),
+            };
+            var plan = HardwarePlan.Compute(context.Config.Model.Source, config, inputs);
             PlanTable.Write(context.Console, plan);
             PlanReport.Write(plan, context.OutputDirectory);
         }

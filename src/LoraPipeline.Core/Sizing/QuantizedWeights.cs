@@ -32,11 +32,29 @@ internal static class QuantizedWeights
         return Math.Max(h * q, h * config.IntermediateSize);
     }
 
-    /// <summary>Frozen-weight bytes of a 4-bit base whose other tensors take <paramref name="elementBytes"/> each.</summary>
-    public static long FrozenBytes(ModelConfig config, int elementBytes)
+    /// <summary>Frozen-weight bytes of a 4-bit base whose other tensors take <paramref name="elementBytes"/> each, of
+    /// whose decoder projections <paramref name="fullPrecisionProjections"/> parameters are kept in full precision.</summary>
+    public static long FrozenBytes(ModelConfig config, int elementBytes, long fullPrecisionProjections = 0)
     {
-        var quantized = QuantizedParameters(config);
+        var quantized = QuantizedParameters(config) - fullPrecisionProjections;
+        if (quantized < 0) throw new ArgumentOutOfRangeException(nameof(fullPrecisionProjections), "more than the model's projection parameters");
         return (long)Math.Ceiling(quantized * BytesPerParameter) + (config.ParameterCount() - quantized) * elementBytes;
+    }
+
+    /// <summary>
+    /// Decoder-projection parameters the checkpoint in <paramref name="modelDirectory"/> stores in full precision although
+    /// it is 4-bit (transformers' <c>llm_int8_skip_modules</c>), read from its safetensors headers; 0 for a checkpoint that
+    /// is not quantized (Convert then quantizes every projection).
+    /// </summary>
+    public static long FullPrecisionProjectionParameters(string modelDirectory, ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Quantization is null) return 0;
+        var stored = Checkpoints.TensorInventory.Read(modelDirectory);
+        var fourBit = ModelQuantizer.FourBitWeights(config, stored.Keys);
+        return Checkpoints.TensorInventory.Expected(config)
+            .Where(p => ModelQuantizer.IsProjectionWeight(p.Key) && !fourBit.Contains(p.Key))
+            .Sum(p => p.Value.Aggregate(1L, (a, b) => a * b));
     }
 
     /// <summary>

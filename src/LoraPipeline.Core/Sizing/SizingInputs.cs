@@ -43,6 +43,14 @@ internal sealed record SizingInputs
     /// <summary>How the frozen decoder weights are stored (<c>model.quantization</c>): <c>nf4</c> is QLoRA's 4-bit base.</summary>
     public WeightQuantization Quantization { get; init; }
 
+    /// <summary>
+    /// With <see cref="Quantization"/> <c>nf4</c>: decoder-projection parameters the 4-bit checkpoint keeps in full
+    /// precision (its <c>llm_int8_skip_modules</c>; see <see cref="QuantizedWeights.FullPrecisionProjectionParameters"/>);
+    /// 0 when every projection is 4-bit. Read from the checkpoint, not the config, so it is no part of the fingerprint.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long FullPrecisionProjectionParameters { get; init; }
+
     /// <summary>What the backward pass recomputes (<c>train.activation_checkpointing</c>).</summary>
     public ActivationCheckpointing Checkpointing { get; init; }
 

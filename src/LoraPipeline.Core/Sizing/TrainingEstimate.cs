@@ -48,7 +48,7 @@ internal sealed record TrainingEstimate(
         var quantized = inputs.Quantization == WeightQuantization.Nf4;
         return new TrainingEstimate(
             parameters,
-            quantized ? QuantizedWeights.FrozenBytes(config, inputs.ElementBytes) : parameters * inputs.ElementBytes,
+            quantized ? QuantizedWeights.FrozenBytes(config, inputs.ElementBytes, inputs.FullPrecisionProjectionParameters) : parameters * inputs.ElementBytes,
             adapters,
             4 * adapters,
             4 * adapters,

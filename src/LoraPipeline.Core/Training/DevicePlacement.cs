@@ -19,7 +19,11 @@ internal static class DevicePlacement
         var wanted = request.Config.Train.Devices;
         if (wanted.Count == 0) return null;
         var config = ModelConfig.Load(request.ModelDirectory);
-        var inputs = SizingInputs.FromConfig(request.Config) with { Quantization = config.Quantization is null ? Configuration.WeightQuantization.None : Configuration.WeightQuantization.Nf4 };
+        var inputs = SizingInputs.FromConfig(request.Config) with
+        {
+            Quantization = config.Quantization is null ? Configuration.WeightQuantization.None : Configuration.WeightQuantization.Nf4,
+            FullPrecisionProjectionParameters = QuantizedWeights.FullPrecisionProjectionParameters(request.ModelDirectory, config),
+        };
         var costs = PlacementCosts.Compute(config, inputs);
         var devices = wanted is ["auto"] ? AutoDevices(costs, config.NumHiddenLayers, console) : wanted.ToList();
         foreach (var device in devices.Distinct()) TorchRuntime.ParseDevice(device); // available here, or a clear error

@@ -6,6 +6,7 @@ using LoraPipeline.Hub;
 using LoraPipeline.Lora;
 using LoraPipeline.Modeling;
 using LoraPipeline.Quantization;
+using LoraPipeline.Sizing;
 using LoraPipeline.Tests.Support;
 using static TorchSharp.torch;
 
@@ -244,6 +245,36 @@ public class QuantizedModelTests
         var merge = LoraProcess.Run(_temp.Path, null, "merge", "--model", partly, "--adapter", adapter, "--out", merged, "--dtype", "f32");
         Assert.That(merge.ExitCode, Is.EqualTo(0), merge.Output);
         Assert.That(MaxDifference(Logits(merged), expected), Is.LessThanOrEqualTo(1e-4));
+    }
+
+    [Test]
+    public void ThePlanSizesAPartlyQuantizedBaseAsItIsStored()
+    {
+        var (partly, _) = PartlyQuantized();
+        var config = ModelConfig.Load(partly);
+        var originalShapes = TensorInventory.Read(_original);
+        var keptParameters = KeptFullPrecision.Sum(m => originalShapes[m + ".weight"].Aggregate(1L, (a, b) => a * b));
+        Assert.That(QuantizedWeights.FullPrecisionProjectionParameters(partly, config), Is.EqualTo(keptParameters));
+        Assert.That(QuantizedWeights.FullPrecisionProjectionParameters(_nf4, ModelConfig.Load(_nf4)), Is.EqualTo(0));
+        Assert.That(QuantizedWeights.FullPrecisionProjectionParameters(_original, ModelConfig.Load(_original)), Is.EqualTo(0));
+
+        // The bytes the files store for the weights, less the code books (quant_map, nested_quant_map) and quant-state JSON the Plan leaves out.
+        static long StoredWeightBytes(string folder) => CheckpointLoader.Files(folder).SelectMany(f => SafetensorsHeader.Read(f).Entries)
+            .Where(e => !e.Name.EndsWith("quant_map", StringComparison.Ordinal) && !e.Name.Contains(".quant_state.", StringComparison.Ordinal))
+            .Sum(e => e.ByteLength);
+        var inputs = new SizingInputs
+        {
+            SeqLength = 16, MicroBatchSize = 1, LoraR = 4, TargetModules = ["q_proj"], Dtype = DType.F32, Quantization = WeightQuantization.Nf4,
+        };
+        var planned = TrainingEstimate.Compute(config, inputs with { FullPrecisionProjectionParameters = keptParameters }).FrozenWeightBytes;
+        var asIfAllFourBit = TrainingEstimate.Compute(config, inputs).FrozenWeightBytes;
+        var stored = StoredWeightBytes(partly);
+        TestContext.Out.WriteLine($"partly quantized: stored {stored} B, planned {planned} B ({planned / (double)stored:0.0000}); " +
+                                  $"planned as if every projection were 4-bit {asIfAllFourBit} B");
+        Assert.That(planned / (double)stored, Is.InRange(0.999, 1.001));
+        Assert.That(TrainingEstimate.Compute(config, inputs).FrozenWeightBytes / (double)StoredWeightBytes(_nf4), Is.InRange(0.999, 1.001),
+            "the all-4-bit checkpoint, sized the same way");
+        Assert.That(stored - asIfAllFourBit, Is.GreaterThan(keptParameters), "ignoring the kept projections would understate the base");
     }
 
     [Test]
