@@ -45,7 +45,7 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IReplayableRandomn
             _loraA = new Parameter(a.to(device), requires_grad: true);
             _loraB = new Parameter(zeros([OutFeatures, settings.Rank], ScalarType.Float32, device), requires_grad: true);
         }
-        _dropoutGenerator = new Generator(dropoutSeed, device);
+        _dropoutGenerator = new Generator(dropoutSeed, CPU); // decides the masks on every device (DeviceRandom)
         register_module("base_layer", _base);
         register_parameter("lora_A", _loraA);
         register_parameter("lora_B", _loraB);
@@ -112,7 +112,7 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IReplayableRandomn
         {
             // Zeroing through a boolean drop mask: autograd keeps 1 byte per element for x's gradient instead of a
             // float32 mask's 4, and no bool-to-float promotion runs (x · float mask was as fast; x · bool mask was not).
-            using var draw = rand(x.shape, ScalarType.Float32, x.device, generator: _dropoutGenerator);
+            using var draw = DeviceRandom.Uniform(x.shape, x.device, _dropoutGenerator);
             using var drop = draw.lt(p);
             x = x.masked_fill(drop, 0.0) / (1.0 - p);
         }

@@ -59,7 +59,7 @@ internal sealed class LlamaForCausalLM : nn.Module
     /// <summary>A model with random weights (seeded), for benchmarks and tests that need no checkpoint.</summary>
     public static LlamaForCausalLM CreateRandom(ModelConfig config, long seed, ScalarType dtype, Device device)
     {
-        manual_seed(seed);
+        Torch.DeviceRandom.SeedAll(seed); // the weights are drawn on the device's own default generator
         var model = new LlamaForCausalLM(config, dtype, device);
         foreach (var parameter in model.parameters()) parameter.requires_grad = false;
         return model;

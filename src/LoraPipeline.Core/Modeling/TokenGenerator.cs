@@ -32,7 +32,7 @@ internal static class TokenGenerator
         var device = model.Device;
         var (ids, mask) = LeftPad(prompts, device);
         using var cache = options.UseCache ? model.NewCache(ids.shape[1] + options.MaxNewTokens) : null;
-        using var sampler = new TokenSampler(options, device);
+        using var sampler = new TokenSampler(options);
         var finished = new bool[prompts.Count];
         var input = ids;
         for (var step = 0; step < options.MaxNewTokens; step++)

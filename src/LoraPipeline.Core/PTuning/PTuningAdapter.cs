@@ -70,12 +70,12 @@ internal sealed class PTuningAdapter : IVirtualTokens, ITrainableAdapter
         Encoder.named_parameters().Select(p => KeyValuePair.Create(p.name, p.parameter)).ToList();
 
     /// <inheritdoc />
-    /// <remarks>The LSTM's inter-layer dropout draws from torch's default generator, seeded here from (seed, step) so a
-    /// resumed run draws what the uninterrupted one did.</remarks>
+    /// <remarks>The LSTM's inter-layer dropout draws from the default generator of the encoder's device, seeded here from
+    /// (seed, step) on the CPU and every GPU, so a resumed run draws what the uninterrupted one did.</remarks>
     public void ReseedDropout(long seed, int step)
     {
         if (Encoder.Type == PromptEncoderType.Lstm && _options.EncoderDropout > 0)
-            manual_seed(unchecked((long)LoraSeeds.For(seed, "prompt_encoder", $"dropout-step-{step}")));
+            Torch.DeviceRandom.SeedAll(unchecked((long)LoraSeeds.For(seed, "prompt_encoder", $"dropout-step-{step}")));
     }
 
     /// <summary>Takes the virtual tokens off the model again.</summary>

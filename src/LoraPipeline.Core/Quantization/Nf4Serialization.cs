@@ -163,11 +163,14 @@ internal static class Nf4Serialization
         }
     }
 
+    // The JSON bytes are read on the host: a model loaded onto a GPU reads the quant state onto it like every other
+    // companion, and TorchSharp reads no tensor's bytes from device memory.
     private static Dictionary<string, JsonElement> ParseState(Tensor state, Func<CheckpointException> bad)
     {
         try
         {
-            using var document = JsonDocument.Parse(state.bytes.ToArray());
+            using var host = state.device_type == TorchSharp.DeviceType.CPU ? null : state.cpu();
+            using var document = JsonDocument.Parse((host ?? state).bytes.ToArray());
             if (document.RootElement.ValueKind != JsonValueKind.Object) throw bad();
             return document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal);
         }

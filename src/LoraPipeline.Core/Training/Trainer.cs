@@ -54,7 +54,7 @@ internal static class Trainer
         var train = request.Config.Train;
         var placement = DevicePlacement.For(request, console);
         var device = placement?.First ?? TorchRuntime.ParseDevice(train.Device);
-        manual_seed(train.Seed);
+        DeviceRandom.SeedAll(train.Seed);
         var dtype = ComputeDtype.Resolve(train.Precision, device, line => console.MarkupLineInterpolated($"train: {line}"));
         using var model = placement is null
             ? LlamaForCausalLM.Load(request.ModelDirectory, dtype, device)
