@@ -73,13 +73,14 @@ public class TrainStageTests
     public void QloraOnAnNf4BaseLowersValidationLossLikeTheBf16BaseAndIsReproducible()
     {
         string[] nf4 = ["--set", "model.quantization=nf4"];
-        string Run(string name)
+        string Run(string name, params string[] extra)
         {
             var artifacts = Fresh(name);
             foreach (var stage in new[] { "convert", "prepare", "train" })
             {
-                var result = LoraProcess.Run(RepositoryPaths.Root, null, Args(stage, artifacts, nf4));
+                var result = LoraProcess.Run(RepositoryPaths.Root, null, Args(stage, artifacts, [.. nf4, .. extra]));
                 Assert.That(result.ExitCode, Is.EqualTo(0), $"{stage}: {result.Output}");
+                if (stage == "train" && extra.Length > 0) Assert.That(result.Output, Does.Contain("layers over 2 devices"));
             }
             return artifacts;
         }
@@ -95,7 +96,8 @@ public class TrainStageTests
         TestContext.Out.WriteLine($"validation loss, bf16 base: {initial:0.0000} -> {best:0.0000}; NF4 base (QLoRA): {qInitial:0.0000} -> {qBest:0.0000}");
         Assert.That(qBest, Is.LessThan(qInitial - 0.05), "QLoRA learns");
         Assert.That(qInitial - qBest, Is.GreaterThan(0.5 * (initial - best)), "and about as much as LoRA on the bf16 base");
-        Assert.That(Adapter(Run("qlora-again")), Is.EqualTo(Adapter(qlora)), "bitwise reproducible");
+        Assert.That(Adapter(Run("qlora-again-placed", "--set", "train.devices=[cpu,cpu]")), Is.EqualTo(Adapter(qlora)),
+            "bitwise reproducible, with the 4-bit layers spread over two devices as on one");
     }
 
     [Test]
