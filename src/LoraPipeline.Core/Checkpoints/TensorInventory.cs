@@ -72,6 +72,13 @@ internal static class TensorInventory
         string In(string name) => fileOf is null ? "" : $" in {fileOf(name)}";
         var fourBit = ModelQuantizer.FourBitWeights(config, actual.Keys);
         var expected = Stored(config, fourBit);
+        var withCompanions = actual.Keys.Select(Quantization.Nf4Serialization.WeightOf).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        string FourBitHint(string name, long[] shape, long[] found) =>
+            config.Quantization is null || !found.SequenceEqual(PackedShape(shape)) ? ""
+            : withCompanions.Contains(name)
+                ? " (it is stored 4-bit, and only the decoder projections load 4-bit here: keep the embeddings and the LM head in full " +
+                  "precision, as transformers does unless llm_int8_skip_modules is set without 'lm_head')"
+                : $" (it has the packed shape of a 4-bit weight, but none of its quant-state tensors such as '{name}{Quantization.Nf4Serialization.QuantStateSuffix}')";
         var problems = new List<string>();
         foreach (var (name, shape) in expected)
         {
@@ -82,14 +89,18 @@ internal static class TensorInventory
             }
             else if (!found.SequenceEqual(shape))
                 problems.Add($"tensor '{name}'{In(name)} has shape [{string.Join(", ", found)}], config.json implies [{string.Join(", ", shape)}]" +
-                             (config.Quantization is not null && found.SequenceEqual(PackedShape(shape))
-                                 ? $" (it has the packed shape of a 4-bit weight, but none of its quant-state tensors such as '{name}{Quantization.Nf4Serialization.QuantStateSuffix}')"
-                                 : ""));
+                             FourBitHint(name, shape, found));
         }
         foreach (var name in actual.Keys.Order(StringComparer.Ordinal))
         {
             if (expected.ContainsKey(name) || IsIgnorable(name)) continue;
-            if (Quantization.Nf4Serialization.WeightOf(name) is { } weight && fourBit.Contains(weight)) continue;
+            if (Quantization.Nf4Serialization.WeightOf(name) is { } weight)
+            {
+                // A 4-bit projection's parts belong to it; those of another weight stored 4-bit are named with that weight.
+                if (fourBit.Contains(weight)) continue;
+                if (expected.TryGetValue(weight, out var wanted) && actual.TryGetValue(weight, out var stored) && !stored.SequenceEqual(wanted)) continue;
+                if (weight == "lm_head.weight" && config.TieWordEmbeddings) continue;
+            }
             if (name == "lm_head.weight" && config.TieWordEmbeddings) continue;
             problems.Add($"unexpected tensor '{name}' [{string.Join(", ", actual[name])}]{In(name)}");
         }

@@ -296,6 +296,32 @@ public class QuantizedModelTests
     }
 
     [Test]
+    public void AFourBitEmbeddingIsRefusedNamingItInOneProblem()
+    {
+        // transformers quantizes every linear layer but the LM head unless llm_int8_skip_modules says otherwise; only
+        // decoder projections load 4-bit here, so a checkpoint with another weight stored 4-bit must say which.
+        var broken = _temp.Combine("four-bit-embedding");
+        CopyFolder(_nf4, broken);
+        const string embedding = "model.embed_tokens.weight";
+        var path = Path.Combine(broken, "model.safetensors");
+        using (var scope = NewDisposeScope())
+        {
+            var tensors = new List<KeyValuePair<string, Tensor>>();
+            using (var file = SafetensorsFile.Open(path))
+                foreach (var name in file.Names)
+                {
+                    if (name != embedding) tensors.Add(new(name, file.Read(name)));
+                    else tensors.AddRange(Nf4Serialization.StateDict(name, Nf4Weight.Quantize(file.Read(name, ScalarType.Float32))));
+                }
+            SafetensorsWriter.Save(path, tensors);
+        }
+        var result = LoraProcess.Run(_temp.Path, null, "logits", "--model", broken, "--ids", "1 2 3", "--out", _temp.Combine("never.json"));
+        Assert.That(result.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(result.Output, Does.Contain($"tensor '{embedding}'").And.Contain("is stored 4-bit").And.Contain("only the decoder projections load 4-bit"));
+        Assert.That(result.Output, Does.Not.Contain("unexpected tensor"), "its quant-state tensors are not listed again one by one");
+    }
+
+    [Test]
     public void GradientsThroughTheNf4LayerEqualThoseThroughItsDequantizedWeight()
     {
         using var scope = NewDisposeScope();
