@@ -277,22 +277,35 @@ public class QuantizedModelTests
         Assert.That(stored - asIfAllFourBit, Is.GreaterThan(keptParameters), "ignoring the kept projections would understate the base");
     }
 
+    // Copies the NF4 checkpoint into <folder> with its tensors rewritten (each name gives what to store in its place) and
+    // runs `lora logits` on it, which must fail without writing anything; returns its output.
+    private static string LogitsRefusedAfterRewriting(string folder, Func<SafetensorsFile, string, IEnumerable<KeyValuePair<string, Tensor>>> rewrite)
+    {
+        var broken = _temp.Combine(folder);
+        CopyFolder(_nf4, broken);
+        var path = Path.Combine(broken, "model.safetensors");
+        using (var scope = NewDisposeScope())
+        {
+            var tensors = new List<KeyValuePair<string, Tensor>>();
+            using (var file = SafetensorsFile.Open(path))
+                foreach (var name in file.Names) tensors.AddRange(rewrite(file, name));
+            SafetensorsWriter.Save(path, tensors);
+        }
+        var output = _temp.Combine(folder + ".json");
+        var result = LoraProcess.Run(_temp.Path, null, "logits", "--model", broken, "--ids", "1 2 3", "--out", output);
+        Assert.That(result.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(File.Exists(output), Is.False, "nothing is written");
+        return result.Output;
+    }
+
     [Test]
     public void APackedProjectionWithoutItsQuantStateIsRefusedNamingIt()
     {
-        var broken = _temp.Combine("packed-without-state");
-        CopyFolder(_nf4, broken);
         const string weight = "model.layers.1.mlp.gate_proj.weight";
-        var path = Path.Combine(broken, "model.safetensors");
-        var tensors = new List<KeyValuePair<string, Tensor>>();
-        using (var file = SafetensorsFile.Open(path))
-            tensors.AddRange(file.Names.Where(n => Nf4Serialization.WeightOf(n) != weight).Select(n => KeyValuePair.Create(n, file.Read(n))));
-        SafetensorsWriter.Save(path, tensors);
-        var result = LoraProcess.Run(_temp.Path, null, "logits", "--model", broken, "--ids", "1 2 3", "--out", _temp.Combine("never.json"));
-        Assert.That(result.ExitCode, Is.Not.EqualTo(0));
-        Assert.That(result.Output, Does.Contain($"tensor '{weight}'").And.Contain("packed shape of a 4-bit weight")
+        var output = LogitsRefusedAfterRewriting("packed-without-state",
+            (file, name) => Nf4Serialization.WeightOf(name) == weight ? [] : [KeyValuePair.Create(name, file.Read(name))]);
+        Assert.That(output, Does.Contain($"tensor '{weight}'").And.Contain("packed shape of a 4-bit weight")
             .And.Contain(weight + ".quant_state.bitsandbytes__nf4"));
-        Assert.That(File.Exists(_temp.Combine("never.json")), Is.False);
     }
 
     [Test]
@@ -300,25 +313,12 @@ public class QuantizedModelTests
     {
         // transformers quantizes every linear layer but the LM head unless llm_int8_skip_modules says otherwise; only
         // decoder projections load 4-bit here, so a checkpoint with another weight stored 4-bit must say which.
-        var broken = _temp.Combine("four-bit-embedding");
-        CopyFolder(_nf4, broken);
         const string embedding = "model.embed_tokens.weight";
-        var path = Path.Combine(broken, "model.safetensors");
-        using (var scope = NewDisposeScope())
-        {
-            var tensors = new List<KeyValuePair<string, Tensor>>();
-            using (var file = SafetensorsFile.Open(path))
-                foreach (var name in file.Names)
-                {
-                    if (name != embedding) tensors.Add(new(name, file.Read(name)));
-                    else tensors.AddRange(Nf4Serialization.StateDict(name, Nf4Weight.Quantize(file.Read(name, ScalarType.Float32))));
-                }
-            SafetensorsWriter.Save(path, tensors);
-        }
-        var result = LoraProcess.Run(_temp.Path, null, "logits", "--model", broken, "--ids", "1 2 3", "--out", _temp.Combine("never.json"));
-        Assert.That(result.ExitCode, Is.Not.EqualTo(0));
-        Assert.That(result.Output, Does.Contain($"tensor '{embedding}'").And.Contain("is stored 4-bit").And.Contain("only the decoder projections load 4-bit"));
-        Assert.That(result.Output, Does.Not.Contain("unexpected tensor"), "its quant-state tensors are not listed again one by one");
+        var output = LogitsRefusedAfterRewriting("four-bit-embedding", (file, name) => name == embedding
+            ? Nf4Serialization.StateDict(name, Nf4Weight.Quantize(file.Read(name, ScalarType.Float32)))
+            : [KeyValuePair.Create(name, file.Read(name))]);
+        Assert.That(output, Does.Contain($"tensor '{embedding}'").And.Contain("is stored 4-bit").And.Contain("only the decoder projections load 4-bit"));
+        Assert.That(output, Does.Not.Contain("unexpected tensor"), "its quant-state tensors are not listed again one by one");
     }
 
     [Test]
