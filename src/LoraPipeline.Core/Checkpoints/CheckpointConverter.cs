@@ -64,7 +64,9 @@ internal static class CheckpointConverter
         var fourBit = ModelQuantizer.FourBitWeights(config, located.Keys);
         var inputQuantized = config.Quantization is not null;
         var quantize = quantization == WeightQuantization.Nf4;
-        var keptFullPrecision = inputQuantized ? TensorInventory.Expected(config).Keys.Count(n => ModelQuantizer.IsProjectionWeight(n) && !fourBit.Contains(n)) : 0;
+        // Write in the config's canonical order; tied heads and rotary caches are not carried over.
+        var expectedShapes = TensorInventory.Expected(config);
+        var keptFullPrecision = inputQuantized ? expectedShapes.Keys.Count(n => ModelQuantizer.IsProjectionWeight(n) && !fourBit.Contains(n)) : 0;
         if (inputQuantized)
             log?.Invoke((quantize ? "the input is 4-bit NF4: its quantized weights are copied as stored"
                 : $"the input is 4-bit NF4: dequantizing its linear weights to {dtype.ShortName()}") +
@@ -72,8 +74,6 @@ internal static class CheckpointConverter
                 (quantize ? "" : "; to keep them 4-bit (QLoRA), set model.quantization: nf4 (lora convert --quantize nf4)"));
         // A 4-bit input keeps its choice of weights; a full-precision one gets every decoder projection quantized.
         bool WritesFourBit(string name) => quantize && (inputQuantized ? fourBit.Contains(name) : ModelQuantizer.IsProjectionWeight(name));
-        // Write in the config's canonical order; tied heads and rotary caches are not carried over.
-        var expectedShapes = TensorInventory.Expected(config);
         var names = expectedShapes.Keys.ToList();
         var shards = ShardPlan.Group(names, name =>
         {

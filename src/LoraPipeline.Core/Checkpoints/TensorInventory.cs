@@ -94,14 +94,12 @@ internal static class TensorInventory
         foreach (var name in actual.Keys.Order(StringComparer.Ordinal))
         {
             if (expected.ContainsKey(name) || IsIgnorable(name)) continue;
-            if (Quantization.Nf4Serialization.WeightOf(name) is { } weight)
-            {
-                // A 4-bit projection's parts belong to it; those of another weight stored 4-bit are named with that weight.
-                if (fourBit.Contains(weight)) continue;
-                if (expected.TryGetValue(weight, out var wanted) && actual.TryGetValue(weight, out var stored) && !stored.SequenceEqual(wanted)) continue;
-                if (weight == "lm_head.weight" && config.TieWordEmbeddings) continue;
-            }
-            if (name == "lm_head.weight" && config.TieWordEmbeddings) continue;
+            // A quant-state part belongs to its weight: a 4-bit projection's are expected, those of another weight stored
+            // 4-bit are named with that weight, and a tied model's lm_head is ignored with all its parts.
+            var owner = Quantization.Nf4Serialization.WeightOf(name) ?? name;
+            if (owner == "lm_head.weight" && config.TieWordEmbeddings) continue;
+            if (fourBit.Contains(owner)) continue;
+            if (expected.TryGetValue(owner, out var wanted) && actual.TryGetValue(owner, out var stored) && !stored.SequenceEqual(wanted)) continue;
             problems.Add($"unexpected tensor '{name}' [{string.Join(", ", actual[name])}]{In(name)}");
         }
         if (problems.Count > 0)
